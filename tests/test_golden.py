@@ -1,0 +1,93 @@
+"""Golden cases in tests/data/golden: each names one problem, its true line and severity.
+
+Two checks per case: labui reports exactly the expected problems at the expected positions, and
+labui agrees with InstructLab's own parser (strict) on whether the leaf has errors. The taxonomy
+repository's rules (attribution.txt, word counts) are not the parser's, so the agreement check
+leaves them out; everything else must match.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from labui.taxonomy import load_taxonomy
+from labui.validate import Diagnostic
+from tests.conftest import GOLDEN
+from tests.official import official_verdicts
+
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "expected.json").is_file())
+
+# What each "about" in expected.json means for a diagnostic.
+ABOUT: dict[str, Callable[[Diagnostic], bool]] = {
+    "minItems": lambda d: "at least" in d.message,
+    "required": lambda d: "missing the required key" in d.message,
+    "additionalProperties": lambda d: "unexpected" in d.message,
+    "uniqueItems": lambda d: "repeats item" in d.message,
+    "duplicate key": lambda d: d.rule == "key-duplicates",
+    "version": lambda d: "version" in d.message.lower(),
+    "minLength": lambda d: "must not be empty" in d.message,
+    "type": lambda d: "mapping" in d.message,
+    "indentation": lambda d: d.rule == "indentation",
+    "trailing-spaces": lambda d: d.rule == "trailing-spaces",
+    "tab": lambda d: d.rule == "syntax" and "tab" in d.message,
+    "syntax": lambda d: d.rule == "syntax",
+    "empty": lambda d: d.rule == "empty",
+    "attribution": lambda d: d.rule == "attribution",
+    "word count": lambda d: d.rule == "word-count",
+}
+
+
+def test_there_are_enough_golden_cases() -> None:
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_case(case: str) -> None:
+    root = GOLDEN / case
+    expected = json.loads((root / "expected.json").read_text())
+    (leaf,) = load_taxonomy(root).leaves
+    found = list(leaf.diagnostics)
+    for exp in expected["expect"]:
+        matches = [
+            d
+            for d in found
+            if d.line == exp["line"]
+            and d.severity.value == exp["severity"]
+            and (exp["column"] is None or d.column == exp["column"])
+            and ABOUT[exp["about"]](d)
+        ]
+        assert matches, (
+            f"{case}: expected {exp}, got {[(d.line, d.column, d.severity.value, d.message) for d in found]}"
+        )
+        found.remove(matches[0])
+    assert not found, f"{case}: unexpected diagnostics {[(d.line, d.column, d.message) for d in found]}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_agrees_with_the_official_parser(case: str) -> None:
+    root = GOLDEN / case
+    expected = json.loads((root / "expected.json").read_text())
+    (official,) = official_verdicts(root).values()
+    assert official == expected["official_has_errors"], (
+        "expected.json is out of date with the official parser"
+    )
+    (leaf,) = load_taxonomy(root).leaves
+    ours = any(d.severity.value == "error" and d.source != "taxonomy" for d in leaf.diagnostics)
+    assert ours == official
+
+
+def test_files_are_read_from_disk_not_a_cache(tmp_path: Path) -> None:
+    """Breaking a valid leaf on disk changes the verdict of both parsers."""
+    import shutil
+
+    root = tmp_path / "case"
+    shutil.copytree(GOLDEN / "valid_skill_v3", root)
+    (qna,) = root.rglob("qna.yaml")
+    assert not load_taxonomy(root).errors
+    qna.write_text(qna.read_text().replace("seed_examples:", "seed_examples: oops\nbroken:"))
+    assert load_taxonomy(root).errors
+    assert list(official_verdicts(root).values()) == [True]
