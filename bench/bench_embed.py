@@ -1,0 +1,95 @@
+"""Embedding throughput: labui's pipeline against SentenceTransformer.encode on the same texts, same run.
+
+The texts are everything a coverage run of the real taxonomy against the self-instruct tasks embeds
+(leaf describe texts, seed questions, task instructions and inputs). The direct baseline calls
+`model.encode` once with the same model object, batch size and normalisation. labui's side is the
+whole pipeline on a cold cache: hashing, cache lookup, length-sorted chunked encoding with progress,
+and writing every vector to SQLite. Runs alternate so machine load hits both alike.
+
+    python bench/bench_embed.py [--repeat 3] [--batch-size 64] [--device auto]
+
+Prints `RATIO embed_pipeline_vs_direct = x` (goal >= 0.95; higher is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _common import REAL_TAXONOMY, ROOT, SEED_TASKS, require
+
+sys.path.insert(0, str(ROOT))
+
+from labui.coverage import describe_text, seed_texts
+from labui.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.realdata import load_files
+from labui.store import Store
+from labui.taxonomy import load_taxonomy
+
+
+def corpus() -> list[str]:
+    tx = load_taxonomy(REAL_TAXONOMY)
+    texts = [describe_text(leaf) for leaf in tx.leaves] + [t for leaf in tx.leaves for t in seed_texts(leaf)]
+    texts += load_files([SEED_TASKS], ["instruction"]).texts
+    texts += [t for t in load_files([SEED_TASKS], ["instances.input"]).texts if t]
+    return list(dict.fromkeys(texts))  # unique: a cache would fold duplicates, the baseline would not
+
+
+def _recorder(done: list[int]) -> Callable[[int, int], None]:
+    """A progress callback that records how many texts were done at each call."""
+    return lambda d, _n: done.append(d)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--device", default="auto")
+    args = ap.parse_args()
+    require(REAL_TAXONOMY)
+    require(SEED_TASKS)
+    texts = corpus()
+    enc = SentenceTransformerEmbedder(device=args.device, batch_size=args.batch_size)
+    print(f"{len(texts)} unique texts; encoder {enc.name} on {enc.device}, batch size {args.batch_size}")
+    enc.model.encode(texts[:64], batch_size=args.batch_size)  # warm-up (kernels, allocator)
+
+    direct, ours, warm = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.repeat):
+            t = time.perf_counter()
+            enc.model.encode(
+                texts,
+                batch_size=args.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            direct.append(time.perf_counter() - t)
+
+            cached = CachedEmbedder(enc, Store(Path(tmp) / f"ws{r}.sqlite"))  # cold cache each time
+            done: list[int] = []
+            t = time.perf_counter()
+            cached.encode(texts, _recorder(done))
+            ours.append(time.perf_counter() - t)
+            assert cached.last.misses == len(texts) and done[-1] == len(texts)
+
+            t = time.perf_counter()
+            cached.encode(texts)
+            warm.append(time.perf_counter() - t)
+            assert cached.last.misses == 0
+
+    d, o, w = statistics.median(direct), statistics.median(ours), statistics.median(warm)
+    print(f"SentenceTransformer.encode directly: median {d:.2f}s  ({len(texts) / d:,.0f} texts/s)")
+    print(f"labui pipeline, cold cache:          median {o:.2f}s  ({len(texts) / o:,.0f} texts/s)")
+    print(f"labui pipeline, warm cache:          median {w:.3f}s  ({len(texts) / w:,.0f} texts/s)")
+    print(f"RATIO embed_pipeline_vs_direct = {d / o:.3f} (goal >= 0.95)")
+    print(f"RATIO embed_warm_cache_vs_direct = {d / w:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

