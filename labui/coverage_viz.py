@@ -1,0 +1,259 @@
+"""Pictures and tables of a coverage report: the gap sunburst, the 2-D map, and data frames.
+
+No streamlit here: the Coverage page draws what these build, and tests check them headless.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from labui.coverage import CoverageReport, TaxonomyIndex
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+# Low gap green, high gap red: the eye goes to the leaves to work on.
+GAP_SCALE = [[0.0, "#d1fae5"], [0.25, "#86efac"], [0.5, "#fde047"], [0.75, "#fb923c"], [1.0, "#dc2626"]]
+MAP_MAX_ITEMS = 4000  # items drawn on the map; more make the browser slow and the picture no clearer
+UNCOVERED_COLOR = "#dc2626"
+COVERED_COLOR = "#64748b"
+
+
+def _hover_text(text: str, width: int = 70, limit: int = 300) -> str:
+    one = " ".join(text.split())
+    if len(one) > limit:
+        one = one[: limit - 1] + "…"
+    return "<br>".join(textwrap.wrap(one, width)) or "(empty)"
+
+
+def sunburst(report: CoverageReport) -> go.Figure:
+    """The tree with each sector coloured by gap score; a leaf's area grows with its demand."""
+    import plotly.graph_objects as go
+
+    ids, parents, labels, values, colors, hovers = [], [], [], [], [], []
+    leaf_value = {m.path: 1 + m.demand for m in report.leaves}
+    for b in report.branches:
+        ids.append(b.path)
+        parents.append(b.path.rsplit("/", 1)[0] if "/" in b.path else "")
+        labels.append(b.path.rsplit("/", 1)[-1])
+        values.append(sum(v for p, v in leaf_value.items() if p.startswith(b.path + "/")))
+        colors.append(b.gap)
+        hovers.append(
+            f"<b>{b.path}</b><br>{b.leaves} leaves, {b.seed_count} seed questions<br>"
+            f"demand {b.demand}, gap {b.gap:.2f}"
+        )
+    branch_ids = set(ids)
+    for m in report.leaves:
+        # A leaf that is also a folder (a qna.yaml above other leaves) gets its own id.
+        node_id = m.path + "/(leaf)" if m.path in branch_ids else m.path
+        ids.append(node_id)
+        parents.append(m.path.rsplit("/", 1)[0] if "/" in m.path else "")
+        labels.append(m.path.rsplit("/", 1)[-1])
+        values.append(leaf_value[m.path])
+        colors.append(m.gap)
+        sim = "" if m.mean_similarity is None else f", mean similarity {m.mean_similarity:.2f}"
+        hovers.append(
+            f"<b>{m.path}</b><br>{m.seed_count} seed questions, diversity {m.diversity:.2f}<br>"
+            f"demand {m.demand}{sim}<br>gap {m.gap:.2f}"
+        )
+    fig = go.Figure(
+        go.Sunburst(
+            ids=ids,
+            parents=parents,
+            labels=labels,
+            values=values,
+            branchvalues="total",
+            hovertext=hovers,
+            hoverinfo="text",
+            marker={
+                "colors": colors,
+                "colorscale": GAP_SCALE,
+                "cmin": 0,
+                "cmax": 1,
+                "showscale": True,
+                "colorbar": {"title": {"text": "gap"}, "thickness": 12},
+                "line": {"color": "white", "width": 1},
+            },
+            insidetextorientation="radial",
+            maxdepth=4,
+        )
+    )
+    fig.update_layout(margin={"t": 10, "l": 10, "r": 10, "b": 10}, height=560)
+    return fig
+
+
+def pca_2d(reference: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Project onto the first two principal axes of `reference` (the taxonomy's own spread)."""
+    mean = reference.mean(axis=0)
+    if len(reference) >= 2:
+        _, _, vt = np.linalg.svd(reference - mean, full_matrices=False)
+        axes = vt[:2].T
+    else:
+        axes = np.eye(reference.shape[1], 2, dtype=reference.dtype)
+    if axes.shape[1] < 2:
+        axes = np.hstack([axes, np.zeros((axes.shape[0], 2 - axes.shape[1]), dtype=axes.dtype)])
+    return [(m - mean) @ axes for m in (reference, *others)]
+
+
+def branch_of(path: str, depth: int = 2) -> str:
+    return "/".join(path.split("/")[:depth])
+
+
+def map_figure(
+    index: TaxonomyIndex,
+    report: CoverageReport,
+    item_vectors: np.ndarray,
+    max_items: int = MAP_MAX_ITEMS,
+    seed: int = 0,
+) -> go.Figure:
+    """Seeds coloured by branch, real items over them (uncovered ones as red crosses), text on hover."""
+    import plotly.express as px
+    import plotly.graph_objects as go
+
+    seed_xy, item_xy = pca_2d(index.seed_vectors, item_vectors) if len(index.seed_vectors) else (None, None)
+    fig = go.Figure()
+    if seed_xy is None or item_xy is None:
+        return fig
+    seed_leaf = index.seed_leaf
+    branches = [branch_of(index.leaves[i]) for i in seed_leaf]
+    palette = px.colors.qualitative.Set2 + px.colors.qualitative.Pastel1
+    for n, b in enumerate(sorted(set(branches))):
+        rows = [i for i, x in enumerate(branches) if x == b]
+        fig.add_trace(
+            go.Scattergl(
+                x=seed_xy[rows, 0],
+                y=seed_xy[rows, 1],
+                mode="markers",
+                name=b.replace("_", " "),
+                legendgroup="seeds",
+                legendgrouptitle_text="Seed questions, by branch",
+                marker={
+                    "size": 8,
+                    "color": palette[n % len(palette)],
+                    "line": {"width": 0.5, "color": "white"},
+                },
+                hovertext=[
+                    f"<b>{index.leaves[seed_leaf[i]]}</b><br>{_hover_text(index.seed_texts[i])}" for i in rows
+                ],
+                hoverinfo="text",
+            )
+        )
+    items = report.items
+    shown = np.arange(len(items))
+    if len(shown) > max_items:
+        # Keep every uncovered item that fits, then a random sample of the rest.
+        rng = np.random.default_rng(seed)
+        unc = np.array([i for i, it in enumerate(items) if not it.covered], dtype=np.int64)
+        cov = np.array([i for i, it in enumerate(items) if it.covered], dtype=np.int64)
+        unc = rng.choice(unc, min(len(unc), max_items * 2 // 3), replace=False) if len(unc) else unc
+        cov = rng.choice(cov, min(len(cov), max_items - len(unc)), replace=False) if len(cov) else cov
+        shown = np.sort(np.concatenate([unc, cov]))
+    for covered, name, symbol, color, size in (
+        (True, "covered", "circle-open", COVERED_COLOR, 7),
+        (False, "not covered", "x", UNCOVERED_COLOR, 8),
+    ):
+        rows = [int(i) for i in shown if items[i].covered is covered]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=item_xy[rows, 0],
+                y=item_xy[rows, 1],
+                mode="markers",
+                name=f"{name} ({sum(it.covered is covered for it in items)})",
+                legendgroup="items",
+                legendgrouptitle_text="Real data",
+                marker={
+                    "size": size,
+                    "symbol": symbol,
+                    "color": color,
+                    "line": {"width": 1.5, "color": color},
+                },
+                hovertext=[
+                    f"<b>#{items[i].index}</b> {items[i].similarity:.2f} → {items[i].leaf.rsplit('/', 1)[-1]}<br>"
+                    f"{_hover_text(items[i].text)}"
+                    for i in rows
+                ],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        height=560,
+        margin={"t": 10, "l": 10, "r": 10, "b": 10},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={
+            "itemsizing": "constant",
+            "font": {"size": 11},
+            "orientation": "h",
+            "y": -0.02,
+            "yanchor": "top",
+        },
+        plot_bgcolor="rgba(248,250,252,1)",
+    )
+    return fig
+
+
+def leaves_frame(report: CoverageReport, limit: int | None = None) -> pd.DataFrame:
+    """Leaves by gap, largest first."""
+    import pandas as pd
+
+    rows = sorted(report.leaves, key=lambda m: (-m.gap, m.path))[:limit]
+    return pd.DataFrame(
+        [
+            {
+                "leaf": m.path,
+                "gap": round(m.gap, 3),
+                "seeds": m.seed_count,
+                "diversity": round(m.diversity, 3),
+                "demand": m.demand,
+                "similarity": None if m.mean_similarity is None else round(m.mean_similarity, 3),
+                "overlaps": len(m.overlaps),
+            }
+            for m in rows
+        ],
+        columns=["leaf", "gap", "seeds", "diversity", "demand", "similarity", "overlaps"],
+    )
+
+
+def overlaps_frame(report: CoverageReport) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "leaf A": o.a,
+                "leaf B": o.b,
+                "centroid similarity": round(o.centroid_similarity, 3),
+                "near-duplicate seeds": o.duplicate_seeds,
+                "closest seeds": f"{o.example[0]}  ⟷  {o.example[1]}" if o.example else "",
+            }
+            for o in report.overlaps
+        ],
+        columns=["leaf A", "leaf B", "centroid similarity", "near-duplicate seeds", "closest seeds"],
+    )
+
+
+def items_frame(report: CoverageReport, uncovered_only: bool = False) -> pd.DataFrame:
+    import pandas as pd
+
+    rows: Sequence[Any] = [it for it in report.items if not (uncovered_only and it.covered)]
+    return pd.DataFrame(
+        [
+            {
+                "#": it.index,
+                "text": it.text,
+                "covered": it.covered,
+                "similarity": round(it.similarity, 3),
+                "best leaf": it.leaf,
+                "cluster": it.cluster,
+            }
+            for it in rows
+        ],
+        columns=["#", "text", "covered", "similarity", "best leaf", "cluster"],
+    )

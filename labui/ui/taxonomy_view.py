@@ -1,0 +1,421 @@
+"""Widgets of the Taxonomy page and the sidebar summary: the tree, the list of leaves, one leaf's view.
+
+The pictures and tables come from labui.treeviz; this module only lays them out and keeps the chosen
+leaf in session state (the chart, the table and the selectbox all write the same key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from labui import treeviz
+from labui.taxonomy import Leaf, LeafKind, SeedExample, Taxonomy
+from labui.ui import state
+from labui.validate import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+KEY_LEAF = "leaf"  # bound to the URL (?leaf=...), so a leaf can be linked to
+KEY_BRANCH = "tx_branch"
+KEY_QUERY = "tx_query"
+KEY_KINDS = "tx_kinds"
+KEY_STATUSES = "tx_statuses"
+KEY_STYLE = "tx_style"
+KEY_CHART = "tx_chart"
+KEY_TABLE = "tx_table"
+_KEY_TABLE_PATHS = "_tx_table_paths"  # the rows the table showed, to map a selected row back to a leaf
+
+# Material icons render everywhere (Streamlit ships the font); emoji need a font the machine may lack.
+STATUS_ICONS = {
+    "ok": ":green[:material/check_circle:]",
+    "warning": ":orange[:material/warning:]",
+    "error": ":red[:material/error:]",
+}
+SEVERITY_ICONS = {Severity.ERROR: STATUS_ICONS["error"], Severity.WARNING: STATUS_ICONS["warning"]}
+STATUS_DOTS = {"ok": ":green[●]", "warning": ":orange[●]", "error": ":red[●]"}
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=")
+
+
+def md_escape(text: str) -> str:
+    """Text that Streamlit's markdown shows literally: no markup, no HTML, no :directives:, no $math$."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
+def md_code(text: str) -> str:
+    """`text` as inline code (literal inside; backslash escapes do not apply there)."""
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _leaves(n: int) -> str:
+    return "1 leaf" if n == 1 else f"{n} leaves"
+
+
+# --------------------------------------------------------------------------------------------------
+# Sidebar.
+
+
+def sidebar_summary() -> None:
+    """Under the folder input: what was found there, or why nothing can be shown."""
+    tx, problem = state.load_current()
+    if tx is None:
+        st.error(problem or "No taxonomy.", icon=":material/folder_off:")
+        st.caption("Type the path of a folder that holds `compositional_skills/`, `knowledge/`, …")
+        return
+    st.caption(md_code(str(tx.root)))
+    parts = [f":blue-badge[{_leaves(len(tx.leaves))}]"]
+    parts.append(f":red-badge[{_plural(tx.errors, 'error')}]" if tx.errors else ":green-badge[no errors]")
+    if tx.warnings:
+        parts.append(f":orange-badge[{_plural(tx.warnings, 'warning')}]")
+    st.markdown(" ".join(parts))
+
+
+# --------------------------------------------------------------------------------------------------
+# The page.
+
+
+def _content_key(tx: Taxonomy) -> tuple[Any, ...]:
+    return (str(tx.root), tuple((leaf.path, leaf.sha256, leaf.errors, leaf.warnings) for leaf in tx.leaves))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _figure(_tx: Taxonomy, key: tuple[Any, ...], style: str) -> go.Figure:
+    # `key` follows the content; the Taxonomy itself is not hashed (it is the same cached object).
+    return treeviz.tree_figure(_tx, "treemap" if style == "Treemap" else "sunburst")
+
+
+def summary(tx: Taxonomy) -> None:
+    kinds = tx.counts_by_kind()
+    seeds = sum(leaf.seed_count for leaf in tx.leaves)
+    qnas = sum(leaf.qna_count for leaf in tx.leaves if leaf.kind is LeafKind.KNOWLEDGE)
+    bad = sum(1 for leaf in tx.leaves if leaf.errors)
+    cols = st.columns(7)
+    cols[0].metric("Leaves", len(tx.leaves), border=True)
+    cols[1].metric("Knowledge", kinds[LeafKind.KNOWLEDGE.value], border=True)
+    cols[2].metric("Freeform skills", kinds[LeafKind.FREEFORM_SKILL.value], border=True)
+    cols[3].metric("Grounded skills", kinds[LeafKind.GROUNDED_SKILL.value], border=True)
+    cols[4].metric(
+        "Seeds",
+        seeds,
+        border=True,
+        help=f"Seed examples in all leaves; the knowledge ones hold {qnas} Q&A pairs",
+    )
+    cols[5].metric(
+        "Errors", tx.errors, border=True, help=f"In {_leaves(bad)}; a leaf with errors is rejected by `ilab`"
+    )
+    cols[6].metric(
+        "Warnings", tx.warnings, border=True, help="Word limits: context 500, question + answer 250"
+    )
+
+
+def _select_leaf(path: str) -> None:
+    st.session_state[KEY_LEAF] = path
+
+
+ATTENTION_MAX = 8
+
+
+def attention(tx: Taxonomy) -> None:
+    """The leaves `ilab` would reject, each with its first error and a button to open it."""
+    broken = [leaf for leaf in tx.leaves if leaf.errors]
+    if not broken:
+        note = f"; {_plural(tx.warnings, 'warning')} about length" if tx.warnings else ""
+        st.success(
+            f"All {_leaves(len(tx.leaves))} pass the strict checks{note}.", icon=":material/check_circle:"
+        )
+        return
+    with st.container(border=True, key="tx_attention"):
+        st.markdown(
+            f"{STATUS_ICONS['error']} **{_leaves(len(broken))} with errors**: `ilab` rejects "
+            f"{'it' if len(broken) == 1 else 'them'} until fixed."
+        )
+        for i, leaf in enumerate(broken[:ATTENTION_MAX]):
+            first = min(
+                (d for d in leaf.diagnostics if d.severity is Severity.ERROR),
+                key=lambda d: (d.line, d.column),
+            )
+            row = st.columns([0.86, 0.14], vertical_alignment="center")
+            row[0].markdown(
+                f"{md_code(leaf.path)} · line {first.line}:{first.column} · {md_escape(first.message)}"
+                + (f" :gray[(+{leaf.errors - 1} more)]" if leaf.errors > 1 else "")
+            )
+            row[1].button(
+                "Show",
+                key=f"tx_show_{i}",
+                icon=":material/arrow_downward:",
+                type="tertiary",
+                on_click=_select_leaf,
+                args=(leaf.path,),
+            )
+        if len(broken) > ATTENTION_MAX:
+            st.caption(f"… and {len(broken) - ATTENTION_MAX} more: filter the list below by status “errors”.")
+
+
+def _on_chart_select(tx: Taxonomy) -> None:
+    event = st.session_state.get(KEY_CHART)
+    points = event.get("selection", {}).get("points", []) if isinstance(event, Mapping) else []
+    if not points:
+        return
+    node_id = str(points[0].get("id") or "")
+    if tx.leaf(node_id) is not None:
+        _select_leaf(node_id)
+    if node_id in treeviz.branch_folders(tx):
+        # A click on a folder zooms the chart into it; the list follows.
+        st.session_state[KEY_BRANCH] = node_id
+
+
+def _on_table_select() -> None:
+    event = st.session_state.get(KEY_TABLE)
+    rows = event.get("selection", {}).get("rows", []) if isinstance(event, Mapping) else []
+    shown: list[str] = st.session_state.get(_KEY_TABLE_PATHS, [])
+    if rows and rows[0] < len(shown):
+        _select_leaf(shown[rows[0]])
+
+
+def tree_chart(tx: Taxonomy) -> None:
+    head = st.columns([0.4, 0.6], vertical_alignment="bottom")
+    head[0].markdown("##### The tree")
+    with head[1]:
+        style = st.segmented_control(
+            "Chart", ["Sunburst", "Treemap"], default="Sunburst", key=KEY_STYLE, label_visibility="collapsed"
+        )
+    fig = _figure(tx, _content_key(tx), style or "Sunburst")
+    st.plotly_chart(
+        fig,
+        key=KEY_CHART,
+        on_select=lambda: _on_chart_select(tx),
+        selection_mode="points",
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
+    )
+    st.caption(
+        f"Size: seed examples (Q&A pairs for knowledge). {STATUS_DOTS['ok']} valid · "
+        f"{STATUS_DOTS['warning']} warnings · {STATUS_DOTS['error']} errors; a folder (lighter) takes the worst "
+        "colour below it. Click a folder to zoom in and filter the list, a leaf to open it."
+    )
+
+
+def leaf_list(tx: Taxonomy) -> None:
+    st.markdown("##### Leaves")
+    top = st.columns([0.5, 0.5], vertical_alignment="bottom")
+    query = top[0].text_input(
+        "Search", key=KEY_QUERY, placeholder="path, description, seed text…", icon=":material/search:"
+    )
+    branches = treeviz.branch_folders(tx)
+    if st.session_state.get(KEY_BRANCH) not in (None, *branches):
+        st.session_state[KEY_BRANCH] = None
+    branch = top[1].selectbox(
+        "Branch",
+        branches,
+        index=None,
+        key=KEY_BRANCH,
+        placeholder="Whole tree",
+        icon=":material/folder_open:",
+    )
+    pills = st.columns([0.58, 0.42], vertical_alignment="bottom")
+    kinds = pills[0].pills(
+        "Kind",
+        [k.value for k in LeafKind],
+        selection_mode="multi",
+        key=KEY_KINDS,
+        format_func=lambda k: treeviz.KIND_LABELS[k].removesuffix(" skill"),
+    )
+    statuses = pills[1].pills(
+        "Status",
+        list(treeviz.STATUSES),
+        selection_mode="multi",
+        key=KEY_STATUSES,
+        format_func=lambda s: {"ok": "valid", "warning": "warnings", "error": "errors"}[s],
+    )
+
+    shown = treeviz.filter_leaves(tx.leaves, query, kinds, statuses, branch)
+    st.session_state[_KEY_TABLE_PATHS] = [leaf.path for leaf in shown]
+    table = treeviz.leaf_table(shown)
+    colors = treeviz.STATUS_TEXT_COLORS
+    styled = (
+        table.style.map(lambda v: f"color: {colors[v]}; font-weight: 600", subset=["status"])
+        .map(lambda v: f"color: {colors['error']}; font-weight: 600" if v else "", subset=["errors"])
+        .map(lambda v: f"color: {colors['warning']}" if v else "", subset=["warnings"])
+    )
+    st.dataframe(
+        styled,
+        key=KEY_TABLE,
+        on_select=_on_table_select,
+        selection_mode="single-row",
+        hide_index=True,
+        height=400,
+        column_config={
+            "status": st.column_config.TextColumn("Status", width=72),
+            "path": st.column_config.TextColumn("Path", width=330),
+            "kind": st.column_config.TextColumn("Kind", width=110),
+            "seeds": st.column_config.NumberColumn(
+                "Seeds", width=56, help="Seed examples (Q&A pairs for knowledge)"
+            ),
+            "errors": st.column_config.NumberColumn("Errors", width=56),
+            "warnings": st.column_config.NumberColumn("Warn.", width=56, help="Warnings"),
+            "version": st.column_config.NumberColumn("Ver.", width=48, help="Schema version"),
+            "created_by": st.column_config.TextColumn("Created by", width=110),
+        },
+    )
+    st.caption(f"{len(shown)} of {len(tx.leaves)} leaves shown. Select a row to open the leaf below.")
+
+
+def leaf_picker(tx: Taxonomy) -> Leaf | None:
+    paths = sorted(leaf.path for leaf in tx.leaves)
+    if st.session_state.get(KEY_LEAF) not in (None, *paths):
+        st.session_state[KEY_LEAF] = None
+    broken = sum(1 for leaf in tx.leaves if leaf.errors)
+    hint = f"{_leaves(broken)} with errors" if broken else "all valid"
+    chosen = st.selectbox(
+        "Leaf",
+        paths,
+        index=None,
+        key=KEY_LEAF,
+        bind="query-params",
+        placeholder=f"Choose a leaf… ({_leaves(len(paths))}, {hint})",
+        # No format_func: the URL binding writes the shown label, and the plain path makes a clean link.
+    )
+    return tx.leaf(chosen) if chosen else None
+
+
+# --------------------------------------------------------------------------------------------------
+# One leaf.
+
+
+def _open_in_editor(path: str) -> None:
+    st.session_state[state.KEY_EDITOR_LEAF] = path
+    st.switch_page("pages/editor.py")
+
+
+def _field(label: str, value: str) -> None:
+    st.markdown(f"**{label}**")
+    if value:
+        st.text(value)
+    else:
+        st.caption("—")
+
+
+def leaf_header(leaf: Leaf) -> None:
+    top = st.columns([0.8, 0.2], vertical_alignment="center")
+    top[0].markdown(f"#### {STATUS_ICONS[leaf.status]} {md_escape(leaf.path)}")
+    if top[1].button("Open in Editor", icon=":material/edit_note:", type="primary", key="tx_open_editor"):
+        _open_in_editor(leaf.path)
+    size = treeviz.seed_size(leaf)
+    unit = "Q&A pair" if leaf.kind is LeafKind.KNOWLEDGE else "seed example"
+    badges = [
+        f":violet-badge[{treeviz.KIND_LABELS[leaf.kind.value]}]",
+        f":gray-badge[version {leaf.version}]",
+        f":blue-badge[{_plural(size, unit)}]",
+        f":red-badge[{_plural(leaf.errors, 'error')}]" if leaf.errors else ":green-badge[no errors]",
+    ]
+    if leaf.warnings:
+        badges.append(f":orange-badge[{_plural(leaf.warnings, 'warning')}]")
+    st.markdown(" ".join(badges))
+
+
+def leaf_fields(leaf: Leaf) -> None:
+    left, right = st.columns(2)
+    with left:
+        _field("Created by", leaf.created_by)
+        if leaf.kind is LeafKind.KNOWLEDGE:
+            _field("Domain", leaf.domain)
+            _field("Document outline", leaf.document_outline)
+        else:
+            _field("Task description", leaf.task_description)
+    with right:
+        doc = leaf.document
+        if doc is not None:
+            _field("Document repo", str(doc.get("repo") or ""))
+            _field("Commit", str(doc.get("commit") or ""))
+            patterns = doc.get("patterns")
+            _field(
+                "Patterns",
+                "\n".join(map(str, patterns)) if isinstance(patterns, list) else str(patterns or ""),
+            )
+        elif leaf.kind is LeafKind.KNOWLEDGE:
+            _field("Document", "")
+        _field("File", leaf.rel_file)
+
+
+def diagnostics_view(leaf: Leaf, diagnostics: Sequence[Diagnostic]) -> None:
+    if not diagnostics:
+        st.success(
+            "No problems: this leaf passes the strict checks `ilab` runs.", icon=":material/check_circle:"
+        )
+        return
+    ordered = sorted(diagnostics, key=lambda d: (d.severity is not Severity.ERROR, d.line, d.column))
+    for i, d in enumerate(ordered):
+        with st.container(border=True, key=f"tx_diag_{i}"):
+            where = f"line {d.line}, column {d.column}" if d.column else f"line {d.line}"
+            st.markdown(
+                f"{SEVERITY_ICONS[d.severity]} **{d.severity.value}** at **{where}** "
+                f"(`{d.line}:{d.column}`) — {md_escape(d.message)}  \n"
+                f":gray[{md_escape(d.source)} rule `{d.rule}`]"
+            )
+            st.code(treeviz.excerpt(leaf.text, d.line, d.column), language=None)
+
+
+def _seed_title(i: int, seed: SeedExample) -> str:
+    first = seed.question or (seed.pairs[0].question if seed.pairs else "") or (seed.context or "")
+    first = " ".join(first.split())
+    return f"Seed {i}: {first[:90]}{'…' if len(first) > 90 else ''}"
+
+
+def seeds_view(leaf: Leaf) -> None:
+    if not leaf.seeds:
+        st.info("No seed examples could be read from this leaf.", icon=":material/info:")
+        return
+    for i, seed in enumerate(leaf.seeds, 1):
+        # Seed text is user content: shown with st.text only, never as markdown or HTML.
+        with st.expander(_seed_title(i, seed), expanded=i == 1):
+            if seed.context:
+                st.markdown("**Context**")
+                # Roughly as tall as the text (about 110 characters a line here), scrolling past 260 px.
+                lines = sum(len(line) // 110 + 1 for line in seed.context.splitlines())
+                with st.container(height=min(260, 36 + 24 * lines), border=True):
+                    st.text(seed.context)
+            for qa in seed.pairs:
+                with st.chat_message("user"):
+                    st.text(qa.question)
+                with st.chat_message("assistant"):
+                    st.text(qa.answer)
+
+
+def leaf_view(leaf: Leaf) -> None:
+    with st.container(border=True):
+        leaf_header(leaf)
+        leaf_fields(leaf)
+    n = len(leaf.diagnostics)
+    tabs = st.tabs([f"Diagnostics ({n})", f"Seed examples ({leaf.seed_count})", "Source"])
+    with tabs[0]:
+        diagnostics_view(leaf, leaf.diagnostics)
+    with tabs[1]:
+        seeds_view(leaf)
+    with tabs[2]:
+        st.code(leaf.text, language="yaml", line_numbers=True)
+
+
+def taxonomy_page() -> None:
+    tx = state.current_taxonomy()
+    if tx is None:
+        st.info("Choose a taxonomy folder in the sidebar to see its tree.", icon=":material/arrow_back:")
+        return
+    st.markdown(f"## Taxonomy :gray[· {md_escape(tx.root.name)}]")
+    summary(tx)
+    attention(tx)
+    left, right = st.columns([0.42, 0.58], gap="large")
+    with left:
+        tree_chart(tx)
+    with right:
+        leaf_list(tx)
+    st.divider()
+    leaf = leaf_picker(tx)
+    if leaf is not None:
+        leaf_view(leaf)

@@ -1,0 +1,5 @@
+"""Coverage: thin leaves, overlapping leaves and real requests no leaf covers (labui.ui.coverage_view)."""
+
+from labui.ui.coverage_view import coverage_page
+
+coverage_page()

@@ -1,0 +1,217 @@
+"""The Editor page driven through Streamlit's AppTest: open, edit, validate live, save, conflicts, drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from labui.editing import LeafModel
+from labui.taxonomy import load_taxonomy
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "editor.py")
+HAIKU = "compositional_skills/writing/poetry/haiku"
+
+
+def _app(root: Path, **state: Any) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["taxonomy_path"] = str(root)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def _model(at: AppTest) -> LeafModel:
+    model = at.session_state["editor.model"]
+    assert isinstance(model, LeafModel)
+    return model
+
+
+def _key(at: AppTest, name: str) -> str:
+    return f"ed.{at.session_state['editor.gen']}.{name}"
+
+
+def _button(at: AppTest, label: str) -> Any:
+    return next(b for b in at.button if b.label == label)
+
+
+def _progress(at: AppTest) -> str:
+    (bar,) = at.get("progress")
+    return str(bar.proto.text)
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_open_edit_and_see_problems_beside_the_field(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    assert not at.exception
+    assert at.subheader[0].value == HAIKU
+    model = _model(at)
+    assert len(model.seeds) == 6
+    assert _button(at, "Save").disabled  # nothing to save yet
+    seed = model.seeds[2]
+    at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value("").run()
+    assert "seed_examples.2.answer must not be empty" in _markdown(at)
+    assert _button(at, "Save").disabled
+    assert [m.value for m in at.metric if m.label == "Errors"] == ["1"]
+    at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value("A new answer\nin two lines\n").run()
+    assert not _button(at, "Save").disabled
+    _button(at, "Save").click().run()
+    assert not at.exception
+    leaf = load_taxonomy(sample_taxonomy).leaf(HAIKU)
+    assert leaf is not None and leaf.errors == 0
+    assert leaf.seeds[2].answer == "A new answer\nin two lines\n"
+    assert any("Saved" in s.value for s in at.success)
+
+
+def test_seed_cards_add_duplicate_move_remove(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    first = _model(at).seeds[0]
+    at.button(key=_key(at, f"dup.{first.id}")).click().run()
+    seeds = _model(at).seeds
+    assert len(seeds) == 7 and seeds[1].question == first.question and seeds[1].id != first.id
+    assert "repeats" in _markdown(at)  # the duplicate guard sees the copy
+    at.button(key=_key(at, f"down.{first.id}")).click().run()
+    assert _model(at).seeds[1].id == first.id
+    at.button(key=_key(at, f"del.{first.id}")).click().run()
+    assert first.id not in [s.id for s in _model(at).seeds] and len(_model(at).seeds) == 6
+    _button(at, "Add a seed example").click().run()
+    assert len(_model(at).seeds) == 7
+    assert "seed_examples.6.question must not be empty" in _markdown(at)
+
+
+def test_new_leaf_with_five_seeds(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy)
+    at.selectbox(key="editor.new.branch").set_value("compositional_skills")
+    at.text_input(key="editor.new.rest").set_value("writing/limerick")
+    at.text_input(key="editor.new.created_by").set_value("me")
+    _button(at, "Start editing").click().run()
+    model = _model(at)
+    assert model.is_new and model.path == "compositional_skills/writing/limerick"
+    at.text_area(key=_key(at, "task_description")).set_value("Writing limericks").run()
+    for _ in range(5):
+        _button(at, "Add a seed example").click().run()
+    assert _progress(at) == "enough seed examples"
+    for i, seed in enumerate(_model(at).seeds):
+        at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value(f"Write a limerick about topic {i}.")
+        at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value(f"A limerick\nabout topic {i}\n")
+    at.run()
+    assert not _button(at, "Save").disabled
+    _button(at, "Save").click().run()
+    assert not at.exception
+    leaf = load_taxonomy(sample_taxonomy).leaf("compositional_skills/writing/limerick")
+    assert leaf is not None and leaf.errors == 0 and leaf.seed_count == 5
+    assert (sample_taxonomy / "compositional_skills/writing/limerick/attribution.txt").is_file()
+
+
+def test_bad_new_leaf_name_is_refused(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy)
+    at.text_input(key="editor.new.rest").set_value("../../etc")
+    _button(at, "Start editing").click().run()
+    assert any("must stay inside the taxonomy" in e.value for e in at.error)
+    assert "editor.model" not in at.session_state or at.session_state["editor.model"] is None
+
+
+def test_conflict_shows_both_versions_and_loses_nothing(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    seed = _model(at).seeds[0]
+    file = sample_taxonomy / HAIKU / "qna.yaml"
+    file.write_text(file.read_text().replace("labui-project", "someone-else", 1))  # another editor saved
+    at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value("My own answer\n").run()
+    _button(at, "Save").click().run()
+    assert not at.exception
+    assert "someone-else" in file.read_text() and "My own answer" not in file.read_text()
+    codes = [c.value for c in at.code]
+    assert any("someone-else" in c for c in codes) and any("My own answer" in c for c in codes)
+    _button(at, "Save mine over the disk version").click().run()
+    assert "My own answer" in file.read_text()
+
+
+def test_drafts_survive_a_refresh(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    seed = _model(at).seeds[1]
+    at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("An unsaved question?").run()
+    # A new session (browser refresh): only the URL remains.
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.session_state["taxonomy_path"] = str(sample_taxonomy)
+    again.query_params["leaf"] = HAIKU
+    again.run()
+    assert not again.exception
+    assert _model(again).seeds[1].question == "An unsaved question?"
+    assert any("Restored your unsaved changes" in i.value for i in again.info)
+    _button(again, "Revert").click().run()
+    assert _model(again).seeds[1].question != "An unsaved question?"
+
+
+def test_prefill_from_coverage(sample_taxonomy: Path) -> None:
+    seeds = [{"question": f"How do I convert {i} miles?", "answer": f"{i * 1.609} km"} for i in range(3)]
+    at = _app(
+        sample_taxonomy,
+        editor_prefill={
+            "path": "compositional_skills/stem/distance",
+            "kind": "freeform_skill",
+            "task_description": "Converting distances",
+            "seeds": seeds,
+        },
+    )
+    model = _model(at)
+    assert model.is_new and len(model.seeds) == 3 and model.task_description == "Converting distances"
+    assert _progress(at) == "2 more seed examples needed"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["knowledge/science/astronomy/solar_system", "compositional_skills/extraction/receipts/total_amount"],
+)
+def test_every_kind_opens_clean(sample_taxonomy: Path, path: str) -> None:
+    at = _app(sample_taxonomy, editor_leaf=path)
+    assert not at.exception
+    assert [m.value for m in at.metric if m.label == "Errors"] == ["0"]
+
+
+def test_knowledge_qna_pairs_add_and_remove(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy, editor_leaf="knowledge/science/astronomy/solar_system")
+    seed = _model(at).seeds[0]
+    assert seed.qnas is not None
+    at.button(key=_key(at, f"addq.{seed.id}")).click().run()
+    assert len(_model(at).seeds[0].qnas or []) == 4
+    assert "questions_and_answers.3.question must not be empty" in _markdown(at)
+    for qa in (_model(at).seeds[0].qnas or [])[:2]:
+        at.button(key=_key(at, f"delq.{qa.id}")).click().run()
+    assert _progress(at) == "1 more Q&A pair (context 1) needed"
+    assert _button(at, "Save").disabled
+
+
+def test_version_1_leaf_is_upgraded_only_when_asked(real_taxonomy_copy: Path) -> None:
+    path = next(
+        lf.path
+        for lf in load_taxonomy(real_taxonomy_copy).leaves
+        if lf.version == 1 and lf.seed_count >= 5 and not lf.errors and lf.attribution is None
+    )
+    at = _app(real_taxonomy_copy, editor_leaf=path)
+    assert _model(at).version is None
+    upgrade = next(b for b in at.button if b.label.startswith("Upgrade to version"))
+    upgrade.click().run()
+    model = _model(at)
+    assert model.version == 3 and model.attribution
+    _button(at, "Save").click().run()
+    assert not at.exception
+    leaf = load_taxonomy(real_taxonomy_copy).leaf(path)
+    assert leaf is not None and leaf.version == 3 and leaf.errors == 0
+    assert (real_taxonomy_copy / path / "attribution.txt").is_file()
+
+
+def test_editing_a_version_1_leaf_keeps_it_version_1(real_taxonomy_copy: Path) -> None:
+    leaf = next(lf for lf in load_taxonomy(real_taxonomy_copy).leaves if lf.version == 1 and not lf.errors)
+    at = _app(real_taxonomy_copy, editor_leaf=leaf.path)
+    seed = _model(at).seeds[0]
+    at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("A changed question?").run()
+    _button(at, "Save").click().run()
+    after = load_taxonomy(real_taxonomy_copy).leaf(leaf.path)
+    assert after is not None and after.seeds[0].question == "A changed question?"
+    assert "version" not in after.contents and list(after.contents) == list(leaf.contents)
+    assert not (real_taxonomy_copy / leaf.path / "attribution.txt").exists()
