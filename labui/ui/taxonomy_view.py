@@ -291,7 +291,9 @@ def leaf_picker(tx: Taxonomy) -> Leaf | None:
 
 def _open_in_editor(path: str) -> None:
     st.session_state[state.KEY_EDITOR_LEAF] = path
-    st.switch_page("pages/editor.py")
+    # An explicit (empty) mapping: the default clears the URL, which Streamlit refuses while the
+    # leaf picker is bound to `?leaf=`; the Editor puts its own `?leaf=` back.
+    st.switch_page("pages/editor.py", query_params={})
 
 
 def _field(label: str, value: str) -> None:

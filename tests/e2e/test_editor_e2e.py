@@ -111,4 +111,6 @@ def test_create_a_leaf_with_five_seeds_and_find_it_valid(
     page.get_by_role("button", name="Open in Editor").click()
     page.get_by_role("heading", name="Editor").wait_for(timeout=TIMEOUT)
     page.get_by_text("Saved: the file on disk is what you see.").wait_for(timeout=TIMEOUT)
-    assert page.get_by_role("textbox", name="Question", exact=True).count() == 5
+    questions = page.get_by_role("textbox", name="Question", exact=True)
+    questions.nth(4).wait_for(timeout=TIMEOUT)  # the cards render after the status box
+    assert questions.count() == 5
