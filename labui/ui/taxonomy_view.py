@@ -19,9 +19,10 @@ from labui.validate import Diagnostic, Severity
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-KEY_LEAF = "leaf"  # bound to the URL (?leaf=...), so a leaf can be linked to
+KEY_LEAF = "leaf"  # the picked leaf; mirrored in the URL (?leaf=...), so a leaf can be linked to
 KEY_BRANCH = "tx_branch"
 KEY_QUERY = "tx_query"
+QUERY_LEAF = "leaf"  # the open leaf in the URL: /?leaf=knowledge/...
 KEY_KINDS = "tx_kinds"
 KEY_STATUSES = "tx_statuses"
 KEY_STYLE = "tx_style"
@@ -269,19 +270,26 @@ def leaf_list(tx: Taxonomy) -> None:
 
 def leaf_picker(tx: Taxonomy) -> Leaf | None:
     paths = sorted(leaf.path for leaf in tx.leaves)
-    if st.session_state.get(KEY_LEAF) not in (None, *paths):
-        st.session_state[KEY_LEAF] = None
+    ss = st.session_state
+    # The URL's ?leaf= and the picker are synced by hand, not with `bind=`: a bound widget can be
+    # reset from a URL the browser has not updated yet (a chart click then closes the leaf it opened),
+    # and it makes st.switch_page refuse to clear the URL.
+    if KEY_LEAF not in ss:  # a new session, or back from another page: the URL is the deep link
+        ss[KEY_LEAF] = st.query_params.get(QUERY_LEAF)
+    if ss[KEY_LEAF] not in (None, *paths):
+        ss[KEY_LEAF] = None
     broken = sum(1 for leaf in tx.leaves if leaf.errors)
     hint = f"{_leaves(broken)} with errors" if broken else "all valid"
     chosen = st.selectbox(
         "Leaf",
         paths,
-        index=None,
         key=KEY_LEAF,
-        bind="query-params",
         placeholder=f"Choose a leaf… ({_leaves(len(paths))}, {hint})",
-        # No format_func: the URL binding writes the shown label, and the plain path makes a clean link.
     )
+    if chosen and st.query_params.get(QUERY_LEAF) != chosen:
+        st.query_params[QUERY_LEAF] = chosen
+    elif not chosen and QUERY_LEAF in st.query_params:
+        del st.query_params[QUERY_LEAF]
     return tx.leaf(chosen) if chosen else None
 
 
@@ -291,9 +299,7 @@ def leaf_picker(tx: Taxonomy) -> Leaf | None:
 
 def _open_in_editor(path: str) -> None:
     st.session_state[state.KEY_EDITOR_LEAF] = path
-    # An explicit (empty) mapping: the default clears the URL, which Streamlit refuses while the
-    # leaf picker is bound to `?leaf=`; the Editor puts its own `?leaf=` back.
-    st.switch_page("pages/editor.py", query_params={})
+    st.switch_page("pages/editor.py")  # the Editor puts its own ?leaf= in the URL
 
 
 def _field(label: str, value: str) -> None:

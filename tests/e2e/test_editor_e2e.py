@@ -28,7 +28,8 @@ def _idle(page: Any) -> None:
 
 
 def _type(page: Any, locator: Any, text: str) -> None:
-    locator.click()
+    # focus, not click: a neighbouring field's "Press Enter to submit form" hint can cover this one.
+    locator.focus()
     locator.fill(text)
     locator.press("Tab")  # text areas commit on blur
     _idle(page)
