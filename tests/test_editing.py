@@ -12,10 +12,12 @@ import pytest
 from labui import editing
 from labui.changes import taxonomy_changes
 from labui.editing import LeafConflictError, LeafContentError, LeafExistsError
+from labui.embed import CachedEmbedder
 from labui.errors import ContentError, UsageError
-from labui.similarity import TextSimilarityIndex, find_duplicates
+from labui.similarity import EmbeddingSimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.store import Store
 from labui.taxonomy import LeafKind, SeedExample, load_taxonomy
+from tests.coverage_support import real_encoder
 
 HAIKU = "compositional_skills/writing/poetry/haiku"
 SOLAR = "knowledge/science/astronomy/solar_system"
@@ -330,6 +332,37 @@ def test_duplicate_guard_finds_exact_and_near_repeats_in_other_leaves(sample_tax
     assert not by_seed[1].exact and by_seed[1].score >= 0.8
     assert by_seed[2].other.leaf_path == HAIKU and by_seed[2].other.seed == 3  # a repeat within the leaf
     assert find_duplicates(HAIKU, [fresh], index) == []
+
+
+def test_duplicate_guard_by_meaning_with_the_real_encoder(real_taxonomy: Path, tmp_path: Path) -> None:
+    """Reworded seeds share few trigrams; the embedding index still finds them, here and across leaves."""
+    tx = load_taxonomy(real_taxonomy)
+    leaf = tx.leaf("compositional_skills/writing/freeform/poetry/haiku")
+    assert leaf is not None
+    original = next(s for s in leaf.seeds if "single autumn leaf" in s.question)
+    embedder = CachedEmbedder(real_encoder(), Store(tmp_path / "ws.sqlite"))
+    meaning = EmbeddingSimilarityIndex.from_taxonomy(tx, embedder)
+    text = TextSimilarityIndex.from_taxonomy(tx)
+    reworded = SeedExample("Compose a haiku capturing how beautiful one autumn leaf is.", original.answer)
+    unrelated = SeedExample("Convert 3 miles to kilometres.", "3 miles is about 4.83 kilometres.")
+    fresh = SeedExample("Write a haiku about a lighthouse in a storm.", "Beam through the black rain\n")
+    mine = "compositional_skills/writing/freeform/poetry/moonlight"  # a new leaf beside the haiku one
+
+    assert find_duplicates(mine, [reworded], text) == []  # too few shared trigrams for the text check
+    hits = find_duplicates(mine, [reworded, unrelated, fresh], [text, meaning])
+    assert [(h.seed, h.kind, h.other.leaf_path) for h in hits] == [(0, "meaning", leaf.path)]
+    assert hits[0].score >= meaning.threshold and "says nearly the same as" in hits[0].message()
+    # Within the leaf being edited too, and an exact copy is still reported by the text check first.
+    both = find_duplicates(
+        mine, [fresh, SeedExample(fresh.question.replace("Write", "Compose"), fresh.answer)], [meaning]
+    )
+    assert [(h.seed, h.other.seed) for h in both] == [(0, 1), (1, 0)]
+    exact = find_duplicates(mine, [original], [text, meaning])
+    assert exact[0].kind == "text" and exact[0].exact
+    # The tree's seeds were embedded once; a second index over the same store embeds nothing new.
+    again = CachedEmbedder(real_encoder(), Store(tmp_path / "ws.sqlite"))
+    EmbeddingSimilarityIndex.from_taxonomy(tx, again)
+    assert again.stats.misses == 0
 
 
 # ---- git changes ----------------------------------------------------------------------------------

@@ -84,6 +84,22 @@ def test_seed_cards_add_duplicate_move_remove(sample_taxonomy: Path) -> None:
     assert "seed_examples.6.question must not be empty" in _markdown(at)
 
 
+def test_repeat_in_other_words_is_flagged_by_meaning(sample_taxonomy: Path) -> None:
+    """The duplicate guard with the real encoder: a reworded seed of another leaf, and the toggle."""
+    at = _app(sample_taxonomy, editor_leaf="compositional_skills/writing/email/polite_decline")
+    haiku = load_taxonomy(sample_taxonomy).leaf(HAIKU)
+    assert haiku is not None
+    _button(at, "Add a seed example").click().run()
+    seed = _model(at).seeds[-1]
+    at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("Compose a haiku on a wet Monday morning.")
+    at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value(haiku.seeds[0].answer).run()
+    assert not at.exception
+    lines = [line for line in _markdown(at).splitlines() if "says nearly the same as" in line]
+    assert len(lines) == 1 and "Seed 6" in lines[0] and "poetry/haiku" in lines[0], lines
+    at.toggle(key="editor.meaning_check").set_value(False).run()
+    assert "says nearly the same" not in _markdown(at)
+
+
 def test_new_leaf_with_five_seeds(sample_taxonomy: Path) -> None:
     at = _app(sample_taxonomy)
     at.selectbox(key="editor.new.branch").set_value("compositional_skills")

@@ -33,8 +33,6 @@ from labui.ui import state
 if TYPE_CHECKING:
     import numpy as np
 
-    from labui.embed import SentenceTransformerEmbedder
-
 KEY_RESULT = "cov_result"
 KEY_SOURCE = "cov_source"
 KEY_PATHS = "cov_paths"
@@ -71,13 +69,6 @@ class Result:
             self.reports.clear()  # one at a time: a report holds every item
             self.reports[key] = build_report(self.index, self.texts, self.vectors, self.scores, key)
         return self.reports[key]
-
-
-@st.cache_resource(show_spinner="Loading the sentence encoder…", max_entries=2)
-def _encoder(model: str, device: str, batch_size: int) -> SentenceTransformerEmbedder:
-    from labui.embed import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
 
 
 def _taxonomy_key(tx: Taxonomy) -> str:
@@ -166,7 +157,7 @@ def _run(tx: Taxonomy, model: str, device: str, batch: int, data: RealData | Non
     from labui.embed import CachedEmbedder
     from labui.store import Store
 
-    encoder = _encoder(model, device, batch)
+    encoder = state.encoder(model, device, batch)
     embedder = CachedEmbedder(encoder, Store.for_taxonomy(tx.root))
     bar = st.progress(0.0, text="Embedding the taxonomy…")
 

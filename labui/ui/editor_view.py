@@ -23,10 +23,11 @@ from labui.changes import taxonomy_changes
 from labui.editing import LeafModel, SeedDraft
 from labui.errors import ContentError, UsageError
 from labui.paths import check_leaf_path
-from labui.similarity import TextSimilarityIndex, find_duplicates
+from labui.similarity import EmbeddingSimilarityIndex, SimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.store import Store
 from labui.taxonomy import BRANCHES, Leaf, LeafKind, Taxonomy
 from labui.ui import state
+from labui.ui.taxonomy_view import md_escape
 from labui.validate import MAX_CONTEXT_WORDS, MAX_QNA_WORDS, Diagnostic, Severity
 
 KEY_MODEL = "editor.model"
@@ -36,6 +37,7 @@ KEY_CONFLICT = "editor.conflict"
 KEY_LAST_DRAFT = "editor.last_draft"
 KEY_UPLOAD = "editor.upload_id"
 KEY_RESTORED = "editor.restored"
+KEY_MEANING = "editor.meaning_check"
 KEY_LEAF = "editor_leaf"  # set by the Taxonomy page: open this leaf
 KEY_PREFILL = "editor_prefill"  # set by the Coverage page: a new leaf from a cluster
 QUERY_LEAF = "leaf"
@@ -60,6 +62,16 @@ def _store(root: str) -> Store:
 def _index(root: str, version: int, _tx: Taxonomy) -> TextSimilarityIndex:
     # `version` follows the cached Taxonomy object (a new one after any change on disk).
     return TextSimilarityIndex.from_taxonomy(_tx)
+
+
+@st.cache_resource(
+    max_entries=2, show_spinner="Embedding the tree's seeds for the meaning check (cached in the workspace)…"
+)
+def _meaning_index(root: str, version: int, _tx: Taxonomy) -> EmbeddingSimilarityIndex:
+    from labui.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, CachedEmbedder
+
+    encoder = state.encoder(DEFAULT_MODEL, "auto", DEFAULT_BATCH_SIZE)
+    return EmbeddingSimilarityIndex.from_taxonomy(_tx, CachedEmbedder(encoder, _store(root)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -285,6 +297,8 @@ def render() -> None:
     _pull(model)
     leaf = model.to_leaf(tx.root / model.path / "qna.yaml")
     disk = tx.leaf(model.path)
+    # Keep the draft before drawing anything slow: a refresh or a new edit stops this run part-way.
+    _autosave(store, model, leaf, disk)
     placed = _Placed(model, leaf, editing.editor_advice(model))
     conflict = st.session_state.get(KEY_CONFLICT)
     if conflict:
@@ -296,7 +310,6 @@ def render() -> None:
         _seed_cards(model, placed)
     with right:
         _status_panel(tx, store, model, leaf, disk, placed)
-    _autosave(store, model, leaf, disk)
 
 
 def _picker(tx: Taxonomy, store: Store) -> None:
@@ -602,18 +615,31 @@ def _status_panel(
 
 
 def _duplicates(tx: Taxonomy, model: LeafModel) -> None:
+    meaning = st.toggle(
+        "Check repeats by meaning too",
+        value=True,
+        key=KEY_MEANING,
+        help="Besides same-words repeats, flag new or edited seeds that say nearly the same as another "
+        "seed in other words (sentence encoder; the tree's seeds are embedded once per workspace).",
+    )
     seeds = [s.to_seed() for s in model.seeds]
     changed = {i for i, s in enumerate(model.seeds) if s.changed}
     if not changed:
         return
-    hits = find_duplicates(model.path, seeds, _index(str(tx.root), id(tx), tx), only=changed)
+    indexes: list[SimilarityIndex] = [_index(str(tx.root), id(tx), tx)]
+    if meaning:
+        try:
+            indexes.append(_meaning_index(str(tx.root), id(tx), tx))
+        except Exception as exc:  # a missing or broken model must not stop the editing
+            st.caption(f":orange[:material/warning:] The meaning check is unavailable: {exc}")
+    hits = find_duplicates(model.path, seeds, indexes, only=changed)
     if not hits:
         return
     with st.container(border=True):
         st.markdown(":orange[:material/content_copy:] **Possible repeats**")
         for h in hits:
             where = f"Seed {h.seed + 1}" + (f", Q&A {h.pair + 1}" if h.pair is not None else "")
-            st.markdown(f"- {where} {h.message()}")
+            st.markdown(f"- {where} {md_escape(h.message())}")
 
 
 def _changes(tx: Taxonomy) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from labui.errors import UsageError
 from labui.taxonomy import Taxonomy, find_leaves, fingerprint, load_taxonomy
+
+if TYPE_CHECKING:
+    from labui.embed import SentenceTransformerEmbedder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEY_TAXONOMY_PATH = "taxonomy_path"
@@ -59,3 +63,11 @@ def current_taxonomy() -> Taxonomy | None:
     if problem is not None:
         st.error(problem, icon=":material/folder_off:")
     return tx
+
+
+@st.cache_resource(show_spinner="Loading the sentence encoder…", max_entries=2)
+def encoder(model: str, device: str, batch_size: int) -> SentenceTransformerEmbedder:
+    """One loaded encoder per (model, device, batch size), shared by every page and session."""
+    from labui.embed import SentenceTransformerEmbedder  # torch: only when a page needs it
+
+    return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from labui.taxonomy import load_taxonomy
 from tests.e2e.conftest import screenshot
@@ -75,6 +76,9 @@ def test_create_a_leaf_with_five_seeds_and_find_it_valid(
             f"A limerick line one {i}\nline two\nline three\nline four\nline five",
         )
     page.get_by_text("enough seed examples").wait_for(timeout=TIMEOUT)
+    # Every edit has reached the server (the last answer too: Save is enabled only when all are filled).
+    save = page.get_by_role("button", name="Save", exact=True)
+    expect(save).to_be_enabled(timeout=TIMEOUT)
 
     # A browser refresh loses nothing: the leaf is in the URL, the edits in the workspace draft.
     assert "leaf=compositional_skills" in page.url
@@ -89,7 +93,8 @@ def test_create_a_leaf_with_five_seeds_and_find_it_valid(
     _idle(page)
     screenshot(page, "editor_new_leaf")
 
-    page.get_by_role("button", name="Save", exact=True).click()
+    expect(save).to_be_enabled(timeout=TIMEOUT)
+    save.click()
     page.get_by_text("Saved compositional_skills/writing/poetry/limerick/qna.yaml").wait_for(timeout=TIMEOUT)
     _idle(page)
     leaf = load_taxonomy(sample_taxonomy).leaf(LEAF)
