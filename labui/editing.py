@@ -248,15 +248,7 @@ class DocumentDraft:
         return _in_order(values, self.keys)
 
 
-_MANAGED = (
-    "version",
-    "created_by",
-    "domain",
-    "task_description",
-    "document_outline",
-    "seed_examples",
-    "document",
-)
+_MANAGED = qna_yaml.TOP_KEYS  # the top-level keys the forms own, in the writer's canonical order
 
 
 @dataclass(slots=True)
