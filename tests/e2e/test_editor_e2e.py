@@ -40,9 +40,11 @@ def test_create_a_leaf_with_five_seeds_and_find_it_valid(
     start_app: Any, page: Any, sample_taxonomy: Path
 ) -> None:
     server = start_app(sample_taxonomy)
-    # The Editor's own address (the sidebar link is clicked in the Coverage test; under load a
-    # click during the first run can be dropped by Streamlit).
-    page.goto(f"{server.url}/editor")
+    page.goto(server.url)
+    # Wait for app.py's own run (its sidebar input) so the navigation is the app's, then click.
+    page.get_by_role("textbox", name="Taxonomy folder").wait_for(timeout=TIMEOUT)
+    _idle(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Editor", exact=True).click()
     page.get_by_role("heading", name="Editor").wait_for(timeout=TIMEOUT)
     _idle(page)
 
