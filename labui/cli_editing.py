@@ -39,32 +39,20 @@ def _cmd_leaf_create(args: argparse.Namespace, out: TextIO) -> int:
     from labui.taxonomy import check_root
 
     knowledge = args.kind == "knowledge"
+    # The options only a knowledge leaf takes (and must have).
+    knowledge_only = (
+        ("--domain", args.domain),
+        ("--document-outline", args.document_outline),
+        ("--document-repo", args.document_repo),
+        ("--document-commit", args.document_commit),
+        ("--document-pattern", args.document_pattern),
+    )
     if knowledge:
-        missing = [
-            opt
-            for opt, value in (
-                ("--domain", args.domain),
-                ("--document-outline", args.document_outline),
-                ("--document-repo", args.document_repo),
-                ("--document-commit", args.document_commit),
-                ("--document-pattern", args.document_pattern),
-            )
-            if not value
-        ]
+        missing = [opt for opt, value in knowledge_only if not value]
         wrong = ["--task-description"] if args.task_description else []
     else:
         missing = [] if args.task_description else ["--task-description"]
-        wrong = [
-            opt
-            for opt, value in (
-                ("--domain", args.domain),
-                ("--document-outline", args.document_outline),
-                ("--document-repo", args.document_repo),
-                ("--document-commit", args.document_commit),
-                ("--document-pattern", args.document_pattern),
-            )
-            if value
-        ]
+        wrong = [opt for opt, value in knowledge_only if value]
     if missing:
         raise UsageError(f"a {args.kind} leaf needs {', '.join(missing)}")
     if wrong:
