@@ -28,10 +28,10 @@ from _common import REAL_TAXONOMY, ROOT, require
 
 sys.path.insert(0, str(ROOT))
 
-from labui.coverage import build_report, index_taxonomy, score_items
-from labui.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.coverage.analysis import build_report, index_taxonomy, score_items
+from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
 from labui.store import Store
-from labui.taxonomy import load_taxonomy
+from labui.taxonomy.tree import load_taxonomy
 
 TASKS = [
     "Write a haiku about {t}",

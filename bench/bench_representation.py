@@ -26,11 +26,11 @@ from _common import REAL_TAXONOMY, ROOT, SEED_TASKS, require
 
 sys.path.insert(0, str(ROOT))
 
-from labui.coverage import REPRESENTATIONS, diversity, index_taxonomy, leaf_scores, score_items
-from labui.embed import CachedEmbedder, SentenceTransformerEmbedder
-from labui.realdata import load_files
+from labui.coverage.analysis import REPRESENTATIONS, diversity, index_taxonomy, leaf_scores, score_items
+from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.coverage.realdata import load_files
 from labui.store import Store
-from labui.taxonomy import load_taxonomy
+from labui.taxonomy.tree import load_taxonomy
 
 HERE = Path(__file__).resolve().parent
 TUNING = HERE / "heldout_requests.jsonl"

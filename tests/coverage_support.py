@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from labui.embed import SentenceTransformerEmbedder
+from labui.coverage.embed import SentenceTransformerEmbedder
 
 
 @functools.cache

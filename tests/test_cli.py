@@ -38,7 +38,7 @@ def test_validate_json_on_the_real_taxonomy(real_taxonomy: Path) -> None:
 
 
 def test_validate_agrees_with_the_official_parser_on_the_real_taxonomy(real_taxonomy: Path) -> None:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     ours = {leaf.path: leaf.errors > 0 for leaf in load_taxonomy(real_taxonomy).leaves}
     assert ours == official_verdicts(real_taxonomy)
@@ -92,7 +92,7 @@ def test_help_is_fast_and_imports_nothing_heavy() -> None:
 
 
 def test_parallel_and_serial_loading_agree(real_taxonomy: Path) -> None:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     serial = load_taxonomy(real_taxonomy, workers=1)
     parallel = load_taxonomy(real_taxonomy, workers=2)

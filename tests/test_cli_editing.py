@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from labui.cli import main
-from labui.taxonomy import load_taxonomy
+from labui.taxonomy.tree import load_taxonomy
 from tests.official import official_verdicts
 
 NEW = "compositional_skills/writing/limerick"

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labui import coverage
-from labui.coverage import (
+from labui.coverage import analysis as coverage
+from labui.coverage.analysis import (
     CoverageReport,
     analyse,
     build_report,
@@ -19,11 +19,11 @@ from labui.coverage import (
     gap_score,
     leaf_prefill,
 )
-from labui.embed import CachedEmbedder
+from labui.coverage.embed import CachedEmbedder
+from labui.coverage.realdata import load_bytes, load_files, parse_fields
 from labui.errors import UsageError
-from labui.realdata import load_bytes, load_files, parse_fields
 from labui.store import Store
-from labui.taxonomy import load_taxonomy
+from labui.taxonomy.tree import load_taxonomy
 from tests.coverage_support import real_encoder
 
 HAIKU = "compositional_skills/writing/freeform/poetry/haiku"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from labui import editing
-from labui.changes import taxonomy_changes
-from labui.editing import LeafConflictError, LeafContentError, LeafExistsError
-from labui.embed import CachedEmbedder
+from labui.coverage.embed import CachedEmbedder
+from labui.editing import leaf as editing
+from labui.editing.leaf import LeafConflictError, LeafContentError, LeafExistsError
+from labui.editing.similarity import EmbeddingSimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.errors import ContentError, UsageError
-from labui.similarity import EmbeddingSimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.store import Store
-from labui.taxonomy import LeafKind, SeedExample, load_taxonomy
+from labui.taxonomy.changes import taxonomy_changes
+from labui.taxonomy.tree import LeafKind, SeedExample, load_taxonomy
 from tests.coverage_support import real_encoder
 
 HAIKU = "compositional_skills/writing/poetry/haiku"

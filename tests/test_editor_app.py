@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from labui.editing import LeafModel
-from labui.taxonomy import load_taxonomy
+from labui.editing.leaf import LeafModel
+from labui.taxonomy.tree import load_taxonomy
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "editor.py")
 HAIKU = "compositional_skills/writing/poetry/haiku"

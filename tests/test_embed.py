@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labui import embed
-from labui.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder, pick_device, text_hash
+from labui.coverage import embed
+from labui.coverage.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder, pick_device, text_hash
 from labui.errors import UsageError
 from labui.store import Store
 from tests.coverage_support import real_encoder

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from labui.taxonomy import load_taxonomy
-from labui.validate import Diagnostic
+from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy.validate import Diagnostic
 from tests.conftest import GOLDEN
 from tests.official import official_verdicts
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labui.errors import UsageError
-from labui.paths import check_leaf_path, normalise, suggest_name
+from labui.taxonomy.paths import check_leaf_path, normalise, suggest_name
 
 
 def test_good_paths_are_normalised(sample_taxonomy: Path) -> None:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labui import qna_yaml
-from labui.editing import create_leaf, model_from_leaf, new_leaf_text, write_leaf
-from labui.taxonomy import LeafKind, load_taxonomy
-from labui.validate import Severity, lint, validate_text
+from labui.editing.leaf import create_leaf, model_from_leaf, new_leaf_text, write_leaf
+from labui.taxonomy import qna_yaml
+from labui.taxonomy.tree import LeafKind, load_taxonomy
+from labui.taxonomy.validate import Severity, lint, validate_text
 from tests.official import official_verdicts
 
 SKILL = "compositional_skills/test/leaf/qna.yaml"
@@ -47,7 +47,7 @@ def test_every_real_leaf_round_trips_through_a_write(real_taxonomy: Path, real_t
 
 
 def test_invalid_real_leaves_keep_their_errors_and_are_not_written(real_taxonomy_copy: Path) -> None:
-    from labui.editing import LeafContentError
+    from labui.editing.leaf import LeafContentError
 
     tx = load_taxonomy(real_taxonomy_copy)
     broken = [leaf for leaf in tx.leaves if leaf.errors]
@@ -240,7 +240,7 @@ def test_arbitrary_seed_text_survives_and_validates(texts: list[str]) -> None:
 )
 @given(texts=st.lists(seed_text, min_size=5, max_size=5, unique=True))
 def test_arbitrary_seed_text_survives_a_real_write(sample_taxonomy: Path, texts: list[str]) -> None:
-    from labui.editing import LeafModel, SeedDraft
+    from labui.editing.leaf import LeafModel, SeedDraft
 
     path = "compositional_skills/writing/email/polite_decline"
     leaf = next(lf for lf in load_taxonomy(sample_taxonomy).leaves if lf.path == path)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labui import treeviz
-from labui.taxonomy import LeafKind, Taxonomy, load_taxonomy
+from labui.taxonomy import treeviz
+from labui.taxonomy.tree import LeafKind, Taxonomy, load_taxonomy
 
 BROKEN = {"knowledge/technical_manual/ibm_redbooks", "knowledge/textbook/history/ibm_history"}
 

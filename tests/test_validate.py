@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from labui.validate import Severity, validate_text
+from labui.taxonomy.validate import Severity, validate_text
 
 PATH = "compositional_skills/writing/demo/qna.yaml"
 ATTRIBUTION = "Title of work: demo\nLicense of the work: CC-BY-4.0\n"
@@ -154,7 +154,7 @@ def test_word_count_warnings() -> None:
 
 
 def test_invalid_utf8_file_is_a_diagnostic(tmp_path: Path) -> None:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     leaf = tmp_path / "compositional_skills" / "bad"
     leaf.mkdir(parents=True)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from labui import coverage_viz
-from labui.coverage import (
+from labui.coverage import viz as coverage_viz
+from labui.coverage.analysis import (
     DEFAULT_THRESHOLD,
     CoverageReport,
     Scores,
@@ -24,10 +24,10 @@ from labui.coverage import (
     build_report,
     leaf_prefill,
 )
-from labui.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEVICES
+from labui.coverage.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEVICES
+from labui.coverage.realdata import RealData, load_bytes, load_files, parse_fields
 from labui.errors import UsageError
-from labui.realdata import RealData, load_bytes, load_files, parse_fields
-from labui.taxonomy import Taxonomy
+from labui.taxonomy.tree import Taxonomy
 from labui.ui import state
 
 if TYPE_CHECKING:
@@ -153,8 +153,8 @@ def _load_data(source: str, value: Any) -> RealData | None:
 def _run(tx: Taxonomy, model: str, device: str, batch: int, data: RealData | None, label: str) -> Result:
     import numpy as np
 
-    from labui.coverage import embed_items, index_taxonomy, score_items
-    from labui.embed import CachedEmbedder
+    from labui.coverage.analysis import embed_items, index_taxonomy, score_items
+    from labui.coverage.embed import CachedEmbedder
     from labui.store import Store
 
     encoder = state.encoder(model, device, batch)

@@ -18,17 +18,22 @@ from typing import Any
 
 import streamlit as st
 
-from labui import editing
-from labui.changes import taxonomy_changes
-from labui.editing import LeafModel, SeedDraft
+from labui.editing import leaf as editing
+from labui.editing.leaf import LeafModel, SeedDraft
+from labui.editing.similarity import (
+    EmbeddingSimilarityIndex,
+    SimilarityIndex,
+    TextSimilarityIndex,
+    find_duplicates,
+)
 from labui.errors import ContentError, UsageError
-from labui.paths import check_leaf_path
-from labui.similarity import EmbeddingSimilarityIndex, SimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.store import Store
-from labui.taxonomy import BRANCHES, Leaf, LeafKind, Taxonomy
+from labui.taxonomy.changes import taxonomy_changes
+from labui.taxonomy.paths import check_leaf_path
+from labui.taxonomy.tree import BRANCHES, Leaf, LeafKind, Taxonomy
+from labui.taxonomy.validate import MAX_CONTEXT_WORDS, MAX_QNA_WORDS, Diagnostic, Severity
 from labui.ui import state
-from labui.ui.taxonomy_view import md_escape
-from labui.validate import MAX_CONTEXT_WORDS, MAX_QNA_WORDS, Diagnostic, Severity
+from labui.ui.text import md_escape
 
 KEY_MODEL = "editor.model"
 KEY_GEN = "editor.gen"
@@ -68,7 +73,7 @@ def _index(root: str, version: int, _tx: Taxonomy) -> TextSimilarityIndex:
     max_entries=2, show_spinner="Embedding the tree's seeds for the meaning check (cached in the workspace)…"
 )
 def _meaning_index(root: str, version: int, _tx: Taxonomy) -> EmbeddingSimilarityIndex:
-    from labui.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, CachedEmbedder
+    from labui.coverage.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, CachedEmbedder
 
     encoder = state.encoder(DEFAULT_MODEL, "auto", DEFAULT_BATCH_SIZE)
     return EmbeddingSimilarityIndex.from_taxonomy(_tx, CachedEmbedder(encoder, _store(root)))

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from labui.errors import UsageError
-from labui.taxonomy import Taxonomy, find_leaves, fingerprint, load_taxonomy
+from labui.taxonomy.tree import Taxonomy, find_leaves, fingerprint, load_taxonomy
 
 if TYPE_CHECKING:
-    from labui.embed import SentenceTransformerEmbedder
+    from labui.coverage.embed import SentenceTransformerEmbedder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEY_TAXONOMY_PATH = "taxonomy_path"
@@ -68,6 +68,6 @@ def current_taxonomy() -> Taxonomy | None:
 @st.cache_resource(show_spinner="Loading the sentence encoder…", max_entries=2)
 def encoder(model: str, device: str, batch_size: int) -> SentenceTransformerEmbedder:
     """One loaded encoder per (model, device, batch size), shared by every page and session."""
-    from labui.embed import SentenceTransformerEmbedder  # torch: only when a page needs it
+    from labui.coverage.embed import SentenceTransformerEmbedder  # torch: only when a page needs it
 
     return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from labui import treeviz
-from labui.taxonomy import Leaf, LeafKind, SeedExample, Taxonomy
+from labui.taxonomy import treeviz
+from labui.taxonomy.tree import Leaf, LeafKind, SeedExample, Taxonomy
+from labui.taxonomy.validate import Diagnostic, Severity
 from labui.ui import state
-from labui.validate import Diagnostic, Severity
+from labui.ui.text import md_code, md_escape
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -38,18 +39,6 @@ STATUS_ICONS = {
 }
 SEVERITY_ICONS = {Severity.ERROR: STATUS_ICONS["error"], Severity.WARNING: STATUS_ICONS["warning"]}
 STATUS_DOTS = {"ok": ":green[●]", "warning": ":orange[●]", "error": ":red[●]"}
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=")
-
-
-def md_escape(text: str) -> str:
-    """Text that Streamlit's markdown shows literally: no markup, no HTML, no :directives:, no $math$."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
-
-
-def md_code(text: str) -> str:
-    """`text` as inline code (literal inside; backslash escapes do not apply there)."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
 def _plural(n: int, word: str) -> str:

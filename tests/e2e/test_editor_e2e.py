@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from labui.taxonomy import load_taxonomy
+from labui.taxonomy.tree import load_taxonomy
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e

@@ -64,7 +64,7 @@ def test_real_taxonomy_page(start_app: Any, page: Any, real_taxonomy: Path) -> N
 
 
 def test_click_on_a_leaf_in_the_chart_opens_it(start_app: Any, page: Any, real_taxonomy: Path) -> None:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     leaves = {leaf.path for leaf in load_taxonomy(real_taxonomy).leaves}
     server = start_app(real_taxonomy)

@@ -34,12 +34,12 @@ from typing import Any
 
 import yaml
 
-from labui import qna_yaml
 from labui.errors import ConflictError, ContentError, UsageError
-from labui.paths import LeafLocation, check_leaf_path
 from labui.store import Store
-from labui.taxonomy import LEAF_FILE, Leaf, LeafKind, QnA, SeedExample, build_leaf, decode
-from labui.validate import Diagnostic, Severity, latest_version
+from labui.taxonomy import qna_yaml
+from labui.taxonomy.paths import LeafLocation, check_leaf_path
+from labui.taxonomy.tree import LEAF_FILE, Leaf, LeafKind, QnA, SeedExample, build_leaf, decode
+from labui.taxonomy.validate import Diagnostic, Severity, latest_version
 
 # --------------------------------------------------------------------------------------------------
 # What the schema asks for (read from the official schema, so a new version cannot drift from it).
@@ -837,7 +837,7 @@ def field_of_line(node: yaml.Node | None, line: int) -> str:
 
 def diagnostics_by_field(leaf: Leaf) -> dict[str, list[Diagnostic]]:
     """Group a leaf's diagnostics by the form field they concern (dotted path, "" for the whole file)."""
-    from labui.validate import parse_yaml
+    from labui.taxonomy.validate import parse_yaml
 
     _, node, _ = parse_yaml(leaf.text, leaf.rel_file)
     out: dict[str, list[Diagnostic]] = {}
@@ -1073,7 +1073,7 @@ def after_save(model: LeafModel, result: WriteResult) -> LeafModel:
 
 def open_leaf(root: Path, leaf_path: str) -> tuple[LeafLocation, LeafModel]:
     """Read an existing leaf into a model (UsageError if it does not exist)."""
-    from labui.taxonomy import load_leaf
+    from labui.taxonomy.tree import load_leaf
 
     loc = check_leaf_path(root, leaf_path)
     if not loc.exists:
@@ -1237,7 +1237,7 @@ def model_from_text(path: str, text: str, kind: LeafKind | None, base: LeafModel
     if not isinstance(contents, Mapping):
         raise ContentError("the uploaded file is not a qna.yaml: its top level is not a mapping of keys")
     if kind is None:
-        from labui.taxonomy import classify, seeds_from
+        from labui.taxonomy.tree import classify, seeds_from
 
         kind = classify(path, contents, seeds_from(contents))
     model = model_from_contents(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labui.errors import UsageError
-from labui.taxonomy import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE
+from labui.taxonomy.tree import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE
 
 NEW_NAME = re.compile(r"[a-z0-9_]+")
 # Existing folders: anything printable without separators, quotes or shell metacharacters.

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from labui.taxonomy import SeedExample, Taxonomy
+from labui.taxonomy.tree import SeedExample, Taxonomy
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from labui.embed import Embedder
+    from labui.coverage.embed import Embedder
 
 NEAR_THRESHOLD = 0.8
 # Cosine (all-MiniLM-L6-v2, question + answer) from which two seeds say nearly the same thing. Read

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labui.embed import Embedder, Progress
+from labui.coverage.embed import Embedder, Progress
 
 if TYPE_CHECKING:
-    from labui.taxonomy import Leaf, Taxonomy
+    from labui.taxonomy.tree import Leaf, Taxonomy
 
 REPRESENTATIONS = ("blend", "maxsim", "centroid", "describe", "centroid+describe")
 DEFAULT_REPRESENTATION = "blend"

@@ -16,7 +16,7 @@ KINDS = ("freeform_skill", "grounded_skill", "knowledge")
 
 
 def _report_write(out: TextIO, result: Any, what: str, kind: str) -> None:
-    from labui.editing import attribution_warnings, model_from_leaf, seeds_needed
+    from labui.editing.leaf import attribution_warnings, model_from_leaf, seeds_needed
 
     leaf = result.leaf
     seeds = f"{leaf.seed_count} seed example{'s' if leaf.seed_count != 1 else ''}"
@@ -34,9 +34,9 @@ def _report_write(out: TextIO, result: Any, what: str, kind: str) -> None:
 
 
 def _cmd_leaf_create(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.editing import Attribution, create_leaf, read_seed_rows
+    from labui.editing.leaf import Attribution, create_leaf, read_seed_rows
     from labui.errors import UsageError
-    from labui.taxonomy import check_root
+    from labui.taxonomy.tree import check_root
 
     knowledge = args.kind == "knowledge"
     # The options only a knowledge leaf takes (and must have).
@@ -116,8 +116,8 @@ def _json_result(out: TextIO, result: Any, *, added: int, repeats: int) -> None:
 
 
 def _cmd_seeds_import(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.editing import import_seeds
-    from labui.taxonomy import check_root
+    from labui.editing.leaf import import_seeds
+    from labui.taxonomy.tree import check_root
 
     root = check_root(args.taxonomy)
     result = import_seeds(root, args.leaf_path, Path(args.file), allow_incomplete=not args.strict)
@@ -138,8 +138,8 @@ def _cmd_seeds_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_changes(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.changes import taxonomy_changes
     from labui.errors import UsageError
+    from labui.taxonomy.changes import taxonomy_changes
 
     report = taxonomy_changes(args.taxonomy)
     if not report.is_git:

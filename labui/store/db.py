@@ -10,6 +10,7 @@ at most the write in flight.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sqlite3
 import time
@@ -21,34 +22,19 @@ from pathlib import Path
 WORKSPACE_DIR = ".labui"
 DB_NAME = "workspace.sqlite"
 
-# Append only: never edit a migration that has shipped.
-MIGRATIONS: list[str] = [
-    # 1: drafts and the embedding cache
-    """
-    CREATE TABLE drafts (
-        leaf_path   TEXT PRIMARY KEY,      -- folder relative to the taxonomy root
-        base_sha256 TEXT,                  -- sha256 of the file the draft started from (NULL: new leaf)
-        text        TEXT NOT NULL,         -- the qna.yaml text being edited
-        updated_at  REAL NOT NULL
-    );
-    CREATE TABLE embeddings (
-        model   TEXT NOT NULL,             -- encoder name or path
-        sha256  TEXT NOT NULL,             -- sha256 of the embedded text
-        dim     INTEGER NOT NULL,
-        vector  BLOB NOT NULL,             -- float32, normalised
-        PRIMARY KEY (model, sha256)
-    ) WITHOUT ROWID;
-    """,
-    # 2: what an editor draft's text cannot hold (labui.editing)
-    """
-    CREATE TABLE editor_draft_meta (
-        leaf_path        TEXT PRIMARY KEY, -- as in drafts
-        kind             TEXT,             -- knowledge | freeform_skill | grounded_skill
-        attribution      TEXT,             -- attribution.txt text being edited (NULL: none)
-        attribution_base TEXT              -- attribution.txt as it was when opened (NULL: absent)
-    );
-    """,
-]
+# Each area of the workspace owns a module here with its tables and every SQL statement that touches
+# them; `MIGRATIONS` in that module is append-only (never edit one that has shipped). Applied
+# migrations are recorded per (area, number), so areas grow independently.
+AREAS: tuple[str, ...] = ("drafts", "embeddings")
+
+
+def _area_migrations() -> list[tuple[str, int, str]]:
+    out = []
+    for area in AREAS:
+        module = importlib.import_module(f"labui.store.{area}")
+        for number, script in enumerate(module.MIGRATIONS, start=1):
+            out.append((area, number, script))
+    return out
 
 
 def default_workspace(taxonomy_root: Path) -> Path:
@@ -108,17 +94,29 @@ class Store:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
-        current = db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " area TEXT NOT NULL, number INTEGER NOT NULL, PRIMARY KEY (area, number)) WITHOUT ROWID"
+        )
+        done = set(db.execute("SELECT area, number FROM schema_migrations").fetchall())
+        legacy = db.execute("PRAGMA user_version").fetchone()[0]
+        if legacy and not done:
+            # Workspaces from before areas numbered one list: 1 = drafts + embeddings, 2 = draft meta.
+            done = {("drafts", 1), ("embeddings", 1)} | ({("drafts", 2)} if legacy >= 2 else set())
+            db.executemany("INSERT INTO schema_migrations VALUES (?, ?)", sorted(done))
+        for area, number, script in _area_migrations():
+            if (area, number) in done:
+                continue
             for statement in script.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (area, number))
 
-    @property
-    def schema_version(self) -> int:
+    def schema_versions(self) -> dict[str, int]:
+        """The newest migration applied, per area."""
         with self.connect() as db:
-            return int(db.execute("PRAGMA user_version").fetchone()[0])
+            rows = db.execute("SELECT area, MAX(number) FROM schema_migrations GROUP BY area").fetchall()
+        return {area: int(n) for area, n in rows}
 
     # ---- drafts ---------------------------------------------------------------------------------
 

@@ -31,11 +31,16 @@ def _bar_progress() -> Any:
 
 
 def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.coverage import DEFAULT_THRESHOLD, analyse
-    from labui.embed import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedder
-    from labui.realdata import load_files, parse_fields
+    from labui.coverage.analysis import DEFAULT_THRESHOLD, analyse
+    from labui.coverage.embed import (
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_MODEL,
+        CachedEmbedder,
+        SentenceTransformerEmbedder,
+    )
+    from labui.coverage.realdata import load_files, parse_fields
     from labui.store import Store
-    from labui.taxonomy import check_root, load_taxonomy
+    from labui.taxonomy.tree import check_root, load_taxonomy
 
     root = check_root(args.taxonomy)
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
@@ -58,7 +63,7 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        from labui.coverage import format_text
+        from labui.coverage.analysis import format_text
 
         out.write(format_text(report))
     return 0

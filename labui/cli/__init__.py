@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace, TextIO], int]
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     tx = load_taxonomy(args.taxonomy, workers=args.jobs)
     diags = tx.diagnostics
@@ -44,7 +44,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_tree(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.taxonomy import load_taxonomy
+    from labui.taxonomy.tree import load_taxonomy
 
     tx = load_taxonomy(args.taxonomy, workers=args.jobs)
     records = [leaf.to_record() for leaf in tx.leaves]
@@ -61,7 +61,7 @@ def _cmd_tree(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.coverage_run import run_coverage
+    from labui.coverage.run import run_coverage
 
     return run_coverage(args, out)
 
@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_coverage)
 
-    from labui import cli_editing  # leaf create, seeds import, changes (argparse only at import)
+    from labui.cli import (
+        editing as cli_editing,  # leaf create, seeds import, changes (argparse only at import)
+    )
 
     cli_editing.register(sub)
 
@@ -147,7 +149,3 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

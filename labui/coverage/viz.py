@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labui.coverage import CoverageReport, TaxonomyIndex
+from labui.coverage.analysis import CoverageReport, TaxonomyIndex
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labui.taxonomy import ATTRIBUTION_FILE, LEAF_FILE, check_root, load_leaf
+from labui.taxonomy.tree import ATTRIBUTION_FILE, LEAF_FILE, check_root, load_leaf
 
 _ORDER = {"added": 0, "modified": 1, "deleted": 2}
 

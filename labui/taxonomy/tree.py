@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labui.errors import UsageError
-from labui.validate import Diagnostic, Severity, validate_text, warm_up
+from labui.taxonomy.validate import Diagnostic, Severity, validate_text, warm_up
 
 LEAF_FILE = "qna.yaml"
 ATTRIBUTION_FILE = "attribution.txt"

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from labui.taxonomy import Leaf, LeafKind, Taxonomy
+from labui.taxonomy.tree import Leaf, LeafKind, Taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd

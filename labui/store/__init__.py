@@ -1,0 +1,13 @@
+"""The workspace database (SQLite, one per taxonomy): every SQL statement of labui lives in this package.
+
+Takes: the taxonomy root (to place `.labui/`). Gives: a `Store` handle; one module per area holds that
+area's tables (`MIGRATIONS`) and the functions that read and write them:
+
+    db.py          connection, transactions, per-area migrations, where the workspace lives
+    drafts.py      editor drafts
+    embeddings.py  the embedding cache
+"""
+
+from labui.store.db import DB_NAME, WORKSPACE_DIR, Draft, Store, default_workspace
+
+__all__ = ["DB_NAME", "WORKSPACE_DIR", "Draft", "Store", "default_workspace"]

@@ -1,0 +1,33 @@
+"""Safe rendering of user and generated text: the one place that turns such text into page content.
+
+Seeds, documents, problem messages that quote user content, generated samples and real-data rows are
+hostile: a `![](http://host/x.png)` in a seed must not make the browser fetch anything, and a link
+must stay inert. Streamlit renders labels, captions and `st.markdown` as markdown, so every piece of
+such text goes through `md_escape` (inside markdown) or `show` (as a plain text block).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# Everything Streamlit's markdown gives a meaning to: markup, HTML, :directives:, $math$, links.
+_MD_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:=&\"'")
+
+
+def md_escape(text: str) -> str:
+    """Text that Streamlit's markdown shows literally: no markup, no HTML, no :directives:, no $math$."""
+    escaped = "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    # Line breaks would start new markdown blocks (headings, lists): keep labels on one line.
+    return escaped.replace("\r", " ").replace("\n", " ")
+
+
+def md_code(text: str) -> str:
+    """`text` as inline code (literal inside; backslash escapes do not apply there)."""
+    text = text.replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def show(text: str) -> None:
+    """A block of user or generated text shown exactly as written (no markdown, no HTML)."""
+    st.text(text)
