@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labui.cli import EXIT_OK, EXIT_USAGE, main
+from labui.cli import main
+from labui.cli.common import EXIT_OK, EXIT_USAGE
 
 HAIKU = "compositional_skills/writing/freeform/poetry/haiku"
 

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from labui.cli.common import Subparsers
+
 KINDS = ("freeform_skill", "grounded_skill", "knowledge")
 
 
@@ -156,7 +158,7 @@ def _cmd_changes(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if report.errors else 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subparsers) -> None:
     leaf = sub.add_parser("leaf", help="create a leaf (qna.yaml + attribution.txt)")
     leaf_sub = leaf.add_subparsers(dest="leaf_command", metavar="ACTION", required=True)
     p = leaf_sub.add_parser(
