@@ -6,6 +6,8 @@ area's tables (`MIGRATIONS`) and the functions that read and write them:
     db.py          connection, transactions, per-area migrations, where the workspace lives
     drafts.py      editor drafts
     embeddings.py  the embedding cache
+    samples.py     generation runs, their leaves, samples and failed attempts (generate writes;
+                   review and export read)
 """
 
 from labui.store.db import DB_NAME, WORKSPACE_DIR, Draft, Store, default_workspace

@@ -25,7 +25,7 @@ DB_NAME = "workspace.sqlite"
 # Each area of the workspace owns a module here with its tables and every SQL statement that touches
 # them; `MIGRATIONS` in that module is append-only (never edit one that has shipped). Applied
 # migrations are recorded per (area, number), so areas grow independently.
-AREAS: tuple[str, ...] = ("drafts", "embeddings")
+AREAS: tuple[str, ...] = ("drafts", "embeddings", "samples")
 
 
 def _area_migrations() -> list[tuple[str, int, str]]:
