@@ -19,15 +19,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
-import fcntl
 import functools
-import hashlib
 import io
 import json
-import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,7 @@ from typing import Any
 import yaml
 
 from labui.errors import ConflictError, ContentError, UsageError
+from labui.fsio import atomic_write_text, folder_lock, read_bytes_capped, sha256_bytes
 from labui.store import Store
 from labui.taxonomy import qna_yaml
 from labui.taxonomy.paths import LeafLocation, check_leaf_path
@@ -909,54 +907,13 @@ def editor_advice(model: LeafModel) -> list[tuple[str, str]]:
 # Atomic, checked writes.
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _read(path: Path) -> tuple[str | None, str | None]:
     """(text, sha256 of the bytes) of a file, (None, None) when it does not exist."""
     try:
-        data = path.read_bytes()
+        data = read_bytes_capped(path)
     except FileNotFoundError:
         return None, None
-    return data.decode("utf-8", errors="replace"), hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """Serialise labui writers of one leaf (other tabs, a CLI) between their check and their rename."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically: a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the file's permissions
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    return data.decode("utf-8", errors="replace"), sha256_bytes(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -999,7 +956,7 @@ def write_leaf(
         raise LeafContentError(loc.rel_file, leaf.diagnostics)
     created_dirs = _make_folders(loc)
     try:
-        with _folder_lock(loc.folder):
+        with folder_lock(loc.folder):
             disk_text, disk_sha = _read(loc.file)
             if disk_sha != base_sha256:
                 raise LeafConflictError(loc.rel_file, disk_text, text, disk_sha)

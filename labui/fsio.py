@@ -1,0 +1,129 @@
+"""Files on disk: the one place that opens user files (regular files only, size caps) and writes them
+atomically; content hashes.
+
+Every reader of the taxonomy, attributions, documents, uploads and real data goes through
+`read_bytes_capped`; every writer through `atomic_write_bytes`. A write leaves a temporary file named
+`.NAME.labui-XXXXXXXX.tmp` beside the target only if the process is killed mid-write;
+`clean_stray_temps` removes those on the next start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import stat
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from labui.errors import FileRefusedError
+
+# Taxonomy files are small: the largest real qna.yaml is about 60 kB. A setting, not a law:
+# LABUI_MAX_FILE_BYTES overrides it.
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+TEMP_MARK = ".labui-"
+TEMP_SUFFIX = ".tmp"
+
+
+def max_file_bytes() -> int:
+    """The size cap for one user file, from LABUI_MAX_FILE_BYTES or the default."""
+    value = os.environ.get("LABUI_MAX_FILE_BYTES", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_FILE_BYTES
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of the UTF-8 bytes of `text`: the content key of caches and conflict checks."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def read_bytes_capped(path: Path, *, root: Path | None = None, cap: int | None = None) -> bytes:
+    """The bytes of a regular file no larger than `cap`, never following a link out of `root`.
+
+    Raises FileRefusedError for a link that leaves `root`, anything that is not a regular file (a
+    FIFO would block, /dev/zero never ends), or a file over the cap; FileNotFoundError as usual.
+    """
+    cap = max_file_bytes() if cap is None else cap
+    if root is not None:
+        real, real_root = path.resolve(), root.resolve()
+        if real != real_root and real_root not in real.parents:
+            raise FileRefusedError(f"{path} links outside the taxonomy; it was not read")
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then tells what we opened.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRefusedError(f"{path} is not a regular file; it was not read")
+        if st.st_size > cap:
+            raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(cap + 1)
+    finally:
+        os.close(fd)
+    if len(data) > cap:  # grew while we read it
+        raise FileRefusedError(f"{path} is over the {cap:,}-byte cap for one file")
+    return data
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Serialise labui writers of one folder (other tabs, a CLI) between their check and their rename."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically: a reader sees the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}{TEMP_MARK}{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the file's permissions
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def is_stray_temp(name: str) -> bool:
+    """A temporary file of `atomic_write_bytes` (left only by a process killed mid-write)."""
+    return name.startswith(".") and TEMP_MARK in name and name.endswith(TEMP_SUFFIX)
+
+
+def clean_stray_temps(folders: Iterator[Path] | list[Path]) -> list[Path]:
+    """Remove the temporary files a killed write left in `folders`; returns what was removed."""
+    removed = []
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.is_file(follow_symlinks=False) and is_stray_temp(entry.name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
