@@ -17,6 +17,7 @@ import stat
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from labui.errors import FileRefusedError
 
@@ -42,18 +43,56 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
-def read_bytes_capped(path: Path, *, root: Path | None = None, cap: int | None = None) -> bytes:
+def read_bytes_capped(
+    path: Path, *, root: Path | None = None, cap: int | None = None, walked: bool = False
+) -> bytes:
     """The bytes of a regular file no larger than `cap`, never following a link out of `root`.
+
+    `walked`: the caller found `path` by walking `root` without entering folder links (as
+    `find_leaves` does), so only the file itself can be a link; one lstat then replaces resolving
+    every folder of the path (a third of a cached `labui validate`), and O_NOFOLLOW refuses a file
+    swapped for a link in between.
 
     Raises FileRefusedError for a link that leaves `root`, anything that is not a regular file (a
     FIFO would block, /dev/zero never ends), or a file over the cap; FileNotFoundError as usual.
     """
     cap = max_file_bytes() if cap is None else cap
-    if root is not None:
-        real, real_root = path.resolve(), root.resolve()
-        if real != real_root and real_root not in real.parents:
-            raise FileRefusedError(f"{path} links outside the taxonomy; it was not read")
     # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then tells what we opened.
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if root is not None:
+        if walked and not os.path.islink(path):
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        else:
+            real, real_root = path.resolve(), root.resolve()
+            if real != real_root and real_root not in real.parents:
+                raise FileRefusedError(f"{path} links outside the taxonomy; it was not read")
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRefusedError(f"{path} is not a regular file; it was not read")
+        if st.st_size > cap:
+            raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
+        # Ask for the size we saw, not the cap (a 2 MB buffer per small file costs more than the
+        # read), plus one byte that tells whether it grew; then read on up to the cap.
+        data, want = b"", st.st_size + 1
+        while want > 0 and (chunk := os.read(fd, want)):
+            data += chunk
+            want -= len(chunk)
+            if want == 0 and len(data) <= cap:  # it grew: read on, up to one byte over the cap
+                want = cap + 1 - len(data)
+    finally:
+        os.close(fd)
+    if len(data) > cap:  # grew while we read it
+        raise FileRefusedError(f"{path} is over the {cap:,}-byte cap for one file")
+    return data
+
+
+@contextlib.contextmanager
+def open_capped(path: Path, *, cap: int) -> Iterator[CappedReader]:
+    """A regular file no larger than `cap`, opened for reading in a stream (big data files: read
+    in pieces, never whole). Refuses what `read_bytes_capped` refuses; a file that grows past the
+    cap while read raises FileRefusedError from the reader."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
@@ -61,13 +100,36 @@ def read_bytes_capped(path: Path, *, root: Path | None = None, cap: int | None =
             raise FileRefusedError(f"{path} is not a regular file; it was not read")
         if st.st_size > cap:
             raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(cap + 1)
-    finally:
+    except BaseException:
         os.close(fd)
-    if len(data) > cap:  # grew while we read it
-        raise FileRefusedError(f"{path} is over the {cap:,}-byte cap for one file")
-    return data
+        raise
+    with os.fdopen(fd, "rb") as f:
+        yield CappedReader(f, cap, path)
+
+
+class CappedReader:
+    """A binary reader that stops with FileRefusedError once more than `cap` bytes were read."""
+
+    def __init__(self, f: BinaryIO, cap: int, path: Path) -> None:
+        self._f, self._left, self._path, self._cap = f, cap, path, cap
+
+    def _count(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        if self._left < 0:
+            raise FileRefusedError(f"{self._path} grew over the {self._cap:,}-byte cap while it was read")
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        return self._count(self._f.read(n))
+
+    def readline(self, n: int = -1) -> bytes:
+        return self._count(self._f.readline(n))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def readable(self) -> bool:
+        return True
 
 
 def fsync_dir(folder: Path) -> None:

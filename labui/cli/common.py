@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from labui.errors import (
     ConflictError,
@@ -42,3 +43,14 @@ def exit_code_for(exc: LabuiError) -> int:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]
     return EXIT_PROBLEMS
+
+
+def write_json(doc: Any, out: TextIO) -> None:
+    """`doc` as indented JSON on `out`. A value JSON cannot hold is a LabuiError (one line, exit 1),
+    not a traceback, and nothing half-written reaches `out`."""
+    try:
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise LabuiError(f"the result cannot be written as JSON: {exc}") from exc
+    out.write(text)
+    out.write("\n")

@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import TextIO
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
 
-from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers
+from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, write_json
+
+if TYPE_CHECKING:
+    from labui.taxonomy.model import Taxonomy
+
+
+def _stderr_progress() -> Any:
+    """Counts on stderr for big trees: a rewritten line on a terminal, a line every 1,000 otherwise."""
+    tty = sys.stderr.isatty()
+    last = [-1]
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if total is not None and total < 1000:
+            return
+        step = done // 1000
+        if step == last[0] and done != total:
+            return
+        last[0] = step
+        what = f"{done:,} leaves found" if stage == "finding" else f"{done:,}/{total:,} leaves loaded"
+        sys.stderr.write(f"\rlabui: {what}" if tty else f"labui: {what}\n")
+        if tty and stage == "loading" and done == total:
+            sys.stderr.write("\n")
+
+    return progress
+
+
+def load_for_cli(args: argparse.Namespace) -> Taxonomy:
+    """The taxonomy of `args.taxonomy`, with the verdict cache unless --no-cache; no leaves: exit 2."""
+    from labui.taxonomy.load import check_root, load_taxonomy, require_leaves
+
+    root = check_root(args.taxonomy)
+    verdicts = None
+    if not args.no_cache:
+        from labui.errors import WorkspaceError
+        from labui.store import Store
+        from labui.store.verdicts import Verdicts
+
+        try:
+            verdicts = Verdicts(Store.for_taxonomy(root, areas=("verdicts",)))
+        except WorkspaceError as exc:  # the cache only saves time: go on without it, saying why
+            sys.stderr.write(f"labui: not using the verdict cache: {exc}\n")
+    tx = load_taxonomy(root, workers=args.jobs, progress=_stderr_progress(), verdicts=verdicts)
+    return require_leaves(tx)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.taxonomy.tree import load_taxonomy
-
-    tx = load_taxonomy(args.taxonomy, workers=args.jobs)
+    tx = load_for_cli(args)
     diags = tx.diagnostics
     if args.format == "json":
         doc = {
@@ -21,25 +61,21 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             "warnings": tx.warnings,
             "diagnostics": [d.to_json() for d in diags],
         }
-        json.dump(doc, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        write_json(doc, out)
     else:
         for d in diags:
             if args.quiet and d.severity.value != "error":
                 continue
-            out.write(f"{d.path}:{d.line}:{d.column}: {d.severity.value}: {d.message}\n")
+            out.write(f"{d.path}:{d.line}:{d.column}: {d.severity.value}: [{d.code}] {d.message}\n")
         out.write(f"{len(tx.leaves)} leaves: {tx.errors} errors, {tx.warnings} warnings\n")
     return EXIT_PROBLEMS if tx.errors else EXIT_OK
 
 
 def _cmd_tree(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.taxonomy.tree import load_taxonomy
-
-    tx = load_taxonomy(args.taxonomy, workers=args.jobs)
+    tx = load_for_cli(args)
     records = [leaf.to_record() for leaf in tx.leaves]
     if args.format == "json":
-        json.dump(records, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        write_json(records, out)
     else:
         for r in records:
             status = "error" if r["errors"] else ("warn" if r["warnings"] else "ok")
@@ -49,16 +85,23 @@ def _cmd_tree(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def register(sub: Subparsers) -> None:
-    p = sub.add_parser("validate", help="validate every qna.yaml with the official (strict) rules")
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("taxonomy", metavar="TAXONOMY_DIR")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--quiet", "-q", action="store_true", help="text format: errors only")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: by size)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="validate every leaf again, ignoring the verdicts kept in .labui/",
+    )
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("validate", help="validate every qna.yaml with the official (strict) rules")
+    _common(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="text format: errors only")
     p.set_defaults(handler=_cmd_validate)
 
     p = sub.add_parser("tree", help="list the leaves with kind, version, seeds and status")
-    p.add_argument("taxonomy", metavar="TAXONOMY_DIR")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--jobs", "-j", type=int, default=None)
+    _common(p)
     p.set_defaults(handler=_cmd_tree)

@@ -13,11 +13,11 @@ import hashlib
 import importlib
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+
+from labui.errors import WorkspaceError
 
 WORKSPACE_DIR = ".labui"
 DB_NAME = "workspace.sqlite"
@@ -25,12 +25,12 @@ DB_NAME = "workspace.sqlite"
 # Each area of the workspace owns a module here with its tables and every SQL statement that touches
 # them; `MIGRATIONS` in that module is append-only (never edit one that has shipped). Applied
 # migrations are recorded per (area, number), so areas grow independently.
-AREAS: tuple[str, ...] = ("drafts", "embeddings", "samples")
+AREAS: tuple[str, ...] = ("drafts", "embeddings", "samples", "review", "verdicts", "gates", "search")
 
 
-def _area_migrations() -> list[tuple[str, int, str]]:
+def _area_migrations(areas: tuple[str, ...] = AREAS) -> list[tuple[str, int, str]]:
     out = []
-    for area in AREAS:
+    for area in areas:
         module = importlib.import_module(f"labui.store.{area}")
         for number, script in enumerate(module.MIGRATIONS, start=1):
             out.append((area, number, script))
@@ -53,31 +53,56 @@ def default_workspace(taxonomy_root: Path) -> Path:
     return cache / f"{taxonomy_root.name}-{digest}"
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    leaf_path: str
-    base_sha256: str | None
-    text: str
-    updated_at: float
+GITIGNORE = "# Created by labui: the workspace never enters the taxonomy's git history.\n*\n"
+
+
+def ignore_workspace(folder: Path) -> None:
+    """Write a `.gitignore` holding `*` into the workspace folder (as pytest does for its cache), so
+    that `git status` in the user's taxonomy stays clean whatever labui writes there."""
+    try:
+        with open(folder / ".gitignore", "x", encoding="utf-8") as f:
+            f.write(GITIGNORE)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write {folder / '.gitignore'}: {exc.strerror}") from exc
 
 
 class Store:
     """A handle on one workspace database. Cheap to create; connections are opened per use."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, areas: tuple[str, ...] = AREAS) -> None:
+        """Open (creating if needed) the workspace database at `path` and bring `areas` up to date.
+
+        `areas`: a command that touches only some areas migrates only those (importing every area
+        module costs a cached `labui validate` a fifth of its time); the rest catch up on the next
+        open that names them. Migrations are recorded per area, so the order does not matter.
+        """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._areas = areas
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create the workspace {path.parent}: {exc.strerror}") from exc
+        ignore_workspace(path.parent)
         with self.connect() as db:
             self._migrate(db)
 
     @classmethod
-    def for_taxonomy(cls, taxonomy_root: Path) -> Store:
-        return cls(default_workspace(taxonomy_root) / DB_NAME)
+    def for_taxonomy(cls, taxonomy_root: Path, areas: tuple[str, ...] = AREAS) -> Store:
+        return cls(default_workspace(taxonomy_root) / DB_NAME, areas)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in a transaction: committed on success, rolled back on error."""
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        """A connection in a transaction: committed on success, rolled back on error.
+
+        A database that cannot be opened, is locked past the timeout, is damaged or sits on a full
+        disk raises WorkspaceError (a message for the user, not a traceback).
+        """
+        try:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"cannot open the workspace database {self.path}: {exc}") from exc
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -89,11 +114,14 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            raise  # a constraint the caller's logic relies on, not a workspace fault
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"the workspace database {self.path} failed: {exc}") from exc
         finally:
             db.close()
 
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
+    def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " area TEXT NOT NULL, number INTEGER NOT NULL, PRIMARY KEY (area, number)) WITHOUT ROWID"
@@ -104,7 +132,7 @@ class Store:
             # Workspaces from before areas numbered one list: 1 = drafts + embeddings, 2 = draft meta.
             done = {("drafts", 1), ("embeddings", 1)} | ({("drafts", 2)} if legacy >= 2 else set())
             db.executemany("INSERT INTO schema_migrations VALUES (?, ?)", sorted(done))
-        for area, number, script in _area_migrations():
+        for area, number, script in _area_migrations(self._areas):
             if (area, number) in done:
                 continue
             for statement in script.split(";"):
@@ -117,33 +145,3 @@ class Store:
         with self.connect() as db:
             rows = db.execute("SELECT area, MAX(number) FROM schema_migrations GROUP BY area").fetchall()
         return {area: int(n) for area, n in rows}
-
-    # ---- drafts ---------------------------------------------------------------------------------
-
-    def save_draft(self, leaf_path: str, text: str, base_sha256: str | None) -> None:
-        with self.connect() as db:
-            db.execute(
-                "INSERT INTO drafts (leaf_path, base_sha256, text, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (leaf_path) DO UPDATE SET base_sha256 = excluded.base_sha256, "
-                "text = excluded.text, updated_at = excluded.updated_at",
-                (leaf_path, base_sha256, text, time.time()),
-            )
-
-    def draft(self, leaf_path: str) -> Draft | None:
-        with self.connect() as db:
-            row = db.execute(
-                "SELECT leaf_path, base_sha256, text, updated_at FROM drafts WHERE leaf_path = ?",
-                (leaf_path,),
-            ).fetchone()
-        return Draft(*row) if row else None
-
-    def drafts(self) -> list[Draft]:
-        with self.connect() as db:
-            rows = db.execute(
-                "SELECT leaf_path, base_sha256, text, updated_at FROM drafts ORDER BY leaf_path"
-            ).fetchall()
-        return [Draft(*r) for r in rows]
-
-    def discard_draft(self, leaf_path: str) -> None:
-        with self.connect() as db:
-            db.execute("DELETE FROM drafts WHERE leaf_path = ?", (leaf_path,))

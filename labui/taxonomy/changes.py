@@ -10,7 +10,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labui.taxonomy.tree import ATTRIBUTION_FILE, LEAF_FILE, check_root, load_leaf
+from labui.taxonomy.load import check_root, load_leaf
+from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE
 
 _ORDER = {"added": 0, "modified": 1, "deleted": 2}
 

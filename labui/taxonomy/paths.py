@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labui.errors import UsageError
-from labui.taxonomy.tree import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE
+from labui.taxonomy.model import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE
 
 NEW_NAME = re.compile(r"[a-z0-9_]+")
 # Existing folders: anything printable without separators, quotes or shell metacharacters.
@@ -141,8 +141,3 @@ def _bad_name(part: str, leaf_path: str) -> str:
 def _suggest(name: str) -> str:
     out = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
     return out or "my_leaf"
-
-
-def suggest_name(text: str) -> str:
-    """A folder name from free text ("Polite decline!" -> "polite_decline")."""
-    return _suggest(text)[:MAX_NAME]

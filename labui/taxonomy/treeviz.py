@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from labui.taxonomy.tree import Leaf, LeafKind, Taxonomy
+from labui.taxonomy.model import Leaf, LeafKind, Taxonomy
+from labui.textutil import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 Status = Literal["ok", "warning", "error"]
 STATUSES: tuple[Status, ...] = ("ok", "warning", "error")
-_RANK = {"ok": 0, "warning": 1, "error": 2}
 
 # Leaves in the full colour, folders in a lighter tint of the worst status below them, so the eye
 # goes to the leaves that need work without losing the tree's shape.
@@ -33,17 +33,9 @@ KIND_LABELS: dict[str, str] = {
 ROOT_LEAF_ID = "(root)"  # a qna.yaml directly in the taxonomy root has no folder name of its own
 
 
-def worst(statuses: Iterable[str]) -> Status:
-    out: Status = "ok"
-    for s in statuses:
-        if _RANK[s] > _RANK[out]:
-            out = s  # type: ignore[assignment]
-    return out
-
-
 def seed_size(leaf: Leaf) -> int:
     """How much seed material a leaf has: Q&A pairs for knowledge, seed examples for skills."""
-    return leaf.qna_count if leaf.kind is LeafKind.KNOWLEDGE else leaf.seed_count
+    return leaf.seed_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +47,7 @@ class Node:
     label: str
     is_leaf: bool
     kind: str  # a LeafKind value, or "branch"
-    seeds: int  # own seed material (0 for a pure folder)
+    seeds: int  # seed material at or below (a leaf: its own)
     value: int  # sector size: own seeds (at least 1, so an empty or broken leaf stays visible) + children
     status: Status  # a leaf's own status; a folder's worst status below it (its own leaf included)
     leaves: int
@@ -67,60 +59,45 @@ class Node:
         return (LEAF_COLORS if self.is_leaf else BRANCH_COLORS)[self.status]
 
 
-def _node_id(leaf: Leaf) -> str:
-    return leaf.path or ROOT_LEAF_ID
+def _node_id(path: str) -> str:
+    return path or ROOT_LEAF_ID
 
 
 def tree_nodes(tx: Taxonomy) -> list[Node]:
-    """Every folder on the way to a leaf and every leaf, parents before children."""
-    own: dict[str, Leaf] = {_node_id(leaf): leaf for leaf in tx.leaves}
-    folders: set[str] = set()
-    for node_id in own:
-        parts = node_id.split("/")
-        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
-    ids = sorted(set(own) | folders, key=lambda p: (p.count("/"), p))
+    """Every folder on the way to a leaf and every leaf, parents before children.
 
-    # Sizes and statuses roll up from the deepest nodes to the top.
-    value = {i: (max(seed_size(own[i]), 1) if i in own else 0) for i in ids}
-    seeds = {i: (seed_size(own[i]) if i in own else 0) for i in ids}
-    status: dict[str, Status] = {i: (own[i].status if i in own else "ok") for i in ids}  # type: ignore[misc]
-    leaves = {i: int(i in own) for i in ids}
-    errors = {i: (own[i].errors if i in own else 0) for i in ids}
-    warnings = {i: (own[i].warnings if i in own else 0) for i in ids}
-    for i in reversed(ids):
-        if "/" in i:
-            p = i.rsplit("/", 1)[0]
-            value[p] += value[i]
-            status[p] = worst((status[p], status[i]))
-            leaves[p] += leaves[i]
-            errors[p] += errors[i]
-            warnings[p] += warnings[i]
-            seeds[p] += seeds[i]
+    The figures are the graph's roll-ups (labui.taxonomy.graph), not recomputed here.
+    """
+    from labui.taxonomy.graph import ROOT, parent_of, rollups
 
+    graph, ups = tx.graph, rollups(tx)
+    ids = sorted(
+        (n for n in graph if n != ROOT or graph.nodes[n]["leaf"] is not None), key=lambda p: (p.count("/"), p)
+    )
     nodes = []
     for i in ids:
-        leaf = own.get(i)
-        is_leaf = leaf is not None and i not in folders
+        leaf: Leaf | None = graph.nodes[i]["leaf"]
+        up = ups[i]
+        is_leaf = leaf is not None and graph.out_degree(i) == 0
+        if i == ROOT and leaf is not None:
+            # A qna.yaml in the root itself is drawn as its own sector beside the top folders.
+            up, is_leaf = rollups(Taxonomy(tx.root, [leaf]))[ROOT], True
         nodes.append(
             Node(
-                id=i,
-                parent=i.rsplit("/", 1)[0] if "/" in i else "",
-                label=i.rsplit("/", 1)[-1],
+                id=_node_id(i),
+                parent=parent_of(i) if i else "",
+                label=_node_id(i).rsplit("/", 1)[-1],
                 is_leaf=is_leaf,
                 kind=leaf.kind.value if leaf is not None else "branch",
-                seeds=seeds[i],
-                value=value[i],
-                status=status[i],
-                leaves=leaves[i],
-                errors=errors[i],
-                warnings=warnings[i],
+                seeds=up.seeds,
+                value=up.sectors,
+                status=up.status,  # type: ignore[arg-type]
+                leaves=up.leaves,
+                errors=up.errors,
+                warnings=up.warnings,
             )
         )
     return nodes
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _hover(node: Node) -> str:
@@ -130,9 +107,9 @@ def _hover(node: Node) -> str:
         body = f"{node.seeds} {unit}<br>"
     else:
         head = f"<b>{node.id}/</b><br>"
-        body = f"{'1 leaf' if node.leaves == 1 else f'{node.leaves} leaves'} · {node.seeds} seeds<br>"
+        body = f"{plural(node.leaves, 'leaf', 'leaves')} · {node.seeds} seeds<br>"
     problems = (
-        f"{_plural(node.errors, 'error')} · {_plural(node.warnings, 'warning')}"
+        f"{plural(node.errors, 'error')} · {plural(node.warnings, 'warning')}"
         if node.errors or node.warnings
         else "no problems"
     )
@@ -214,7 +191,9 @@ def leaf_table(leaves: Sequence[Leaf]) -> pd.DataFrame:
 
 def branch_folders(tx: Taxonomy) -> list[str]:
     """Every folder that holds leaves below it, for a branch filter."""
-    return sorted(n.id for n in tree_nodes(tx) if not n.is_leaf)
+    from labui.taxonomy.graph import branches
+
+    return sorted(branches(tx))
 
 
 def _haystack(leaf: Leaf) -> str:

@@ -14,48 +14,21 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import yaml
 
+from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
+from labui.taxonomy.yamlsafe import duplicate_keys, locate, parse_yaml
+from labui.textutil import words
+
+# A change here that could change a verdict must bump RULES_VERSION in load.py (the verdict cache key).
 SCHEMA_FOLDERS = ("compositional_skills", "knowledge")
 YAMLLINT_CONFIG = "{extends: relaxed, rules: {line-length: disable}}"  # instructlab-schema's default
 MAX_CONTEXT_WORDS = 500
 MAX_QNA_WORDS = 250
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One problem in a file. `line` and `column` are 1-based; `path` is relative to the taxonomy root."""
-
-    path: str
-    line: int
-    column: int
-    severity: Severity
-    message: str
-    rule: str  # "syntax", "schema", "empty", a yamllint rule id, "attribution", "word-count", ...
-    source: str  # "yaml" | "schema" | "yamllint" | "taxonomy": who defines the rule
-    yaml_path: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "severity": self.severity.value,
-            "message": self.message,
-            "rule": self.rule,
-        }
 
 
 @dataclass(slots=True)
@@ -65,7 +38,6 @@ class ParsedYaml:
     contents: Any
     version: int
     diagnostics: list[Diagnostic]
-    root_node: yaml.Node | None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -114,8 +86,42 @@ def _schema_validator(version: int, kind: str) -> Any:
             )
             resources.append((res.name, resources[-1][1]))
     registry: Registry = Registry().with_resources(resources).crawl()
-    cls = validator_for(schema)
+    from jsonschema.validators import extend
+
+    cls = extend(validator_for(schema), validators={"uniqueItems": _unique_items})
     return cls(schema, registry=registry)
+
+
+def _canonical(value: Any) -> str:
+    """One string per JSON value up to equality as jsonschema defines it (1 == 1.0, True != 1)."""
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return v
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, Mapping):
+            return {str(k): norm(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [norm(x) for x in v]
+        return v
+
+    return json.dumps(norm(value), sort_keys=True, default=repr)
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """jsonschema's `uniqueItems`, by hashing instead of comparing every pair (10,000 seeds: 80 s)."""
+    from jsonschema.exceptions import ValidationError
+
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError(f"{instance!r:.200} has non-unique elements")
+            return
+        seen.add(key)
 
 
 def warm_up() -> None:
@@ -136,94 +142,6 @@ def supported_versions() -> list[int]:
 
 def latest_version() -> int:
     return supported_versions()[-1]
-
-
-# --------------------------------------------------------------------------------------------------
-# YAML: parse with positions, never raise.
-
-
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
-    """(line, column, message) for a YAML syntax error, at the place a person has to fix."""
-    problem = exc.problem or str(exc)
-    mark = exc.problem_mark or exc.context_mark
-    if "end of stream" in problem and exc.context_mark is not None and exc.context:
-        # An unclosed quote or bracket: PyYAML notices at the end of the file; point at the opening.
-        what = exc.context.removeprefix("while scanning ").removeprefix("while parsing ")
-        mark = exc.context_mark
-        message = f"YAML syntax error: {what} that starts here is never closed"
-    elif "tab character" in problem or "'\\t'" in problem:
-        message = "YAML syntax error: a tab character; YAML indentation must use spaces"
-    else:
-        message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    return line, col, message
-
-
-def parse_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None, list[Diagnostic]]:
-    """Parse `text` keeping the node tree for positions. Syntax errors become diagnostics."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        contents = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        line, col, message = _syntax_problem(exc)
-        diag = Diagnostic(path, line, col, Severity.ERROR, message, "syntax", "yaml")
-        return None, None, [diag]
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return (
-            None,
-            None,
-            [Diagnostic(path, line, col, Severity.ERROR, f"YAML error: {exc}", "syntax", "yaml")],
-        )
-    finally:
-        loader.dispose()
-    return contents, node, []
-
-
-def locate(node: yaml.Node | None, yaml_path: Sequence[str | int]) -> tuple[int, int]:
-    """1-based (line, column) for `yaml_path`: the key's position for a mapping value (so that
-    `seed_examples:` is pointed at, not its first item), the item's position for a list item.
-
-    Walks as far as the path exists, so a missing key points at the mapping that lacks it.
-    """
-    if node is None:
-        return 1, 1
-    current: yaml.Node = node
-    mark = node.start_mark
-    for part in yaml_path:
-        found: tuple[yaml.Node, yaml.Node] | None = None
-        if isinstance(current, yaml.MappingNode):
-            for k, v in current.value:  # the last duplicate wins, as in the constructed dict
-                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                    found = (k, v)
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
-            item = current.value[part]
-            found = (item, item)
-        if found is None:
-            break
-        mark, current = found[0].start_mark, found[1]
-    return mark.line + 1, mark.column + 1
-
-
-def duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node]]:
-    """Every mapping key that repeats an earlier key of the same mapping."""
-    if node is None:
-        return
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, v in n.value:
-                if isinstance(k, yaml.ScalarNode):
-                    if k.value in seen:
-                        yield k.value, k
-                    seen.add(k.value)
-                stack.append(v)
-        elif isinstance(n, yaml.SequenceNode):
-            stack.extend(n.value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -251,14 +169,47 @@ def schema_kind(rel_path: str, contents: Mapping[str, Any]) -> str:
 
 def lint(text: str, path: str) -> list[Diagnostic]:
     """yamllint with the official configuration; strict: warnings count as errors."""
-    from yamllint import linter
+    from labui.taxonomy.fastlint import lint_problems
 
     out = []
-    for problem in linter.run(text, _yamllint_config()):
-        rule = problem.rule or "syntax"
+    for problem in lint_problems(text, _yamllint_config()):
+        if problem.rule is None:  # yamllint's own syntax error; the parser reported it already
+            code, rule = Code.YAML_SYNTAX, "syntax"
+        else:
+            code = Code.YAML_DUPLICATE_KEY if problem.rule == "key-duplicates" else Code.LINT
+            rule = problem.rule
         message = f"{problem.desc} ({rule})" if problem.rule else problem.desc
-        out.append(Diagnostic(path, problem.line, problem.column, Severity.ERROR, message, rule, "yamllint"))
+        out.append(
+            Diagnostic(path, problem.line, problem.column, Severity.ERROR, code, message, "yamllint", rule)
+        )
     return out
+
+
+_SEEDS_PATH = ("seed_examples",)
+
+
+def _is_qna_list(path: tuple[Any, ...]) -> bool:
+    return len(path) == 3 and path[0] == "seed_examples" and path[2] == "questions_and_answers"
+
+
+def _schema_code(err: Any) -> Code:
+    """The stable code of a jsonschema error, by keyword and where it is."""
+    keyword, where = err.validator, tuple(err.absolute_path)
+    if where == ("version",):
+        return Code.VERSION
+    if keyword == "minItems":
+        if where == _SEEDS_PATH:
+            return Code.TOO_FEW_SEEDS
+        return Code.TOO_FEW_QNA if _is_qna_list(where) else Code.SCHEMA_MIN_ITEMS
+    if keyword == "uniqueItems":
+        return Code.DUPLICATE_SEED if where == _SEEDS_PATH else Code.SCHEMA_UNIQUE
+    return {
+        "required": Code.SCHEMA_REQUIRED,
+        "unevaluatedProperties": Code.SCHEMA_UNKNOWN_KEY,
+        "additionalProperties": Code.SCHEMA_UNKNOWN_KEY,
+        "minLength": Code.SCHEMA_EMPTY,
+        "type": Code.SCHEMA_TYPE,
+    }.get(keyword, Code.SCHEMA_VALUE)
 
 
 def _schema_message(err: Any) -> tuple[str, list[str | int]]:
@@ -272,7 +223,7 @@ def _schema_message(err: Any) -> tuple[str, list[str | int]]:
     if validator == "uniqueItems" and isinstance(err.instance, list):
         seen: dict[str, int] = {}
         for i, item in enumerate(err.instance):
-            key = json.dumps(item, sort_keys=True, default=str)
+            key = _canonical(item)
             if key in seen:
                 return f"{where}: item {i + 1} repeats item {seen[key] + 1}; items must be unique", [i]
             seen[key] = i
@@ -289,19 +240,24 @@ def _schema_message(err: Any) -> tuple[str, list[str | int]]:
     return f"{where}: {err.message[-200:]}", []
 
 
+def _version_problem(message: str, node: yaml.Node | None, path: str) -> list[Diagnostic]:
+    line, col = locate(node, ["version"])
+    return [
+        Diagnostic(path, line, col, Severity.ERROR, Code.VERSION, message, "schema", "version", "version")
+    ]
+
+
 def schema_validate(
     contents: Mapping[str, Any], version: int, kind: str, node: yaml.Node | None, path: str
 ) -> list[Diagnostic]:
     schema = _schema_json(version, f"{kind}.json") if isinstance(version, int) and version > 0 else None
     if schema is None:
-        line, col = locate(node, ["version"])
         versions = ", ".join(str(v) for v in supported_versions())
         msg = f"unsupported schema version {contents.get('version')!r}; supported versions: {versions}"
-        return [Diagnostic(path, line, col, Severity.ERROR, msg, "version", "schema", "version")]
+        return _version_problem(msg, node, path)
     if schema.get("deprecated"):
-        line, col = locate(node, ["version"])
         msg = str(schema.get("description") or f"{kind} schema version {version} is deprecated")
-        return [Diagnostic(path, line, col, Severity.ERROR, msg, "version", "schema", "version")]
+        return _version_problem(msg, node, path)
     validator = _schema_validator(version, kind)
     out = []
     errors = list(validator.iter_errors(contents))
@@ -313,7 +269,10 @@ def schema_validate(
         message, below = _schema_message(err)
         line, col = locate(node, [*err.absolute_path, *below])
         dotted = ".".join(str(p) for p in err.absolute_path)
-        out.append(Diagnostic(path, line, col, Severity.ERROR, message, "schema", "schema", dotted))
+        code = _schema_code(err)
+        out.append(
+            Diagnostic(path, line, col, Severity.ERROR, code, message, "schema", str(err.validator), dotted)
+        )
     return out
 
 
@@ -325,10 +284,6 @@ def _unexpected_keys(err: Any) -> list[str | int]:
     return []
 
 
-def _words(text: Any) -> int:
-    return len(text.split()) if isinstance(text, str) else 0
-
-
 def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) -> list[Diagnostic]:
     """The taxonomy repository's size guidance: warnings, never errors."""
     out: list[Diagnostic] = []
@@ -338,11 +293,23 @@ def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) 
     for i, seed in enumerate(seeds):
         if not isinstance(seed, Mapping):
             continue
-        n = _words(seed.get("context"))
+        n = words(seed.get("context"))
         if n > MAX_CONTEXT_WORDS:
             line, col = locate(node, ["seed_examples", i, "context"])
             msg = f"context of seed example {i + 1} has {n} words; keep it under {MAX_CONTEXT_WORDS}"
-            out.append(Diagnostic(path, line, col, Severity.WARNING, msg, "word-count", "taxonomy"))
+            out.append(
+                Diagnostic(
+                    path,
+                    line,
+                    col,
+                    Severity.WARNING,
+                    Code.CONTEXT_WORDS,
+                    msg,
+                    "taxonomy",
+                    "word-count",
+                    f"seed_examples.{i}.context",
+                )
+            )
         pairs: list[tuple[list[str | int], Any]] = []
         qnas = seed.get("questions_and_answers")
         if isinstance(qnas, list):
@@ -352,12 +319,25 @@ def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) 
         for where, qa in pairs:
             if not isinstance(qa, Mapping):
                 continue
-            n = _words(qa.get("question")) + _words(qa.get("answer"))
+            n = words(qa.get("question")) + words(qa.get("answer"))
             if n > MAX_QNA_WORDS:
                 line, col = locate(node, [*where, "question"])
                 label = f"seed example {i + 1}" + (f", Q&A {where[-1] + 1}" if len(where) == 4 else "")  # type: ignore[operator]
                 msg = f"question and answer of {label} have {n} words; keep them under {MAX_QNA_WORDS}"
-                out.append(Diagnostic(path, line, col, Severity.WARNING, msg, "word-count", "taxonomy"))
+                dotted = ".".join(str(p) for p in [*where, "question"])
+                out.append(
+                    Diagnostic(
+                        path,
+                        line,
+                        col,
+                        Severity.WARNING,
+                        Code.SEED_WORDS,
+                        msg,
+                        "taxonomy",
+                        "word-count",
+                        dotted,
+                    )
+                )
     return out
 
 
@@ -366,11 +346,13 @@ def attribution_rule(attribution: str | None, version: int, attribution_path: st
         return []
     if attribution is None:
         msg = "attribution.txt is missing; leaves of version 2 and later need one beside qna.yaml"
-        return [Diagnostic(attribution_path, 1, 1, Severity.ERROR, msg, "attribution", "taxonomy")]
-    if not attribution.strip():
+    elif not attribution.strip():
         msg = "attribution.txt is empty; give the title, link, license and creator of the work"
-        return [Diagnostic(attribution_path, 1, 1, Severity.ERROR, msg, "attribution", "taxonomy")]
-    return []
+    else:
+        return []
+    return [
+        Diagnostic(attribution_path, 1, 1, Severity.ERROR, Code.ATTRIBUTION, msg, "taxonomy", "attribution")
+    ]
 
 
 def validate_text(text: str, path: str, attribution: str | None = None) -> ParsedYaml:
@@ -381,15 +363,17 @@ def validate_text(text: str, path: str, attribution: str | None = None) -> Parse
     """
     contents, node, diags = parse_yaml(text, path)
     if diags:
-        return ParsedYaml(None, 0, diags, None)
+        return ParsedYaml(None, 0, diags)
     if not contents:
         # Upstream reports an empty document as a warning, not an error; we agree.
-        return ParsedYaml(
-            None, 0, [Diagnostic(path, 1, 1, Severity.WARNING, "the file is empty", "empty", "yaml")], node
+        empty = Diagnostic(
+            path, 1, 1, Severity.WARNING, Code.YAML_EMPTY, "the file is empty", "yaml", "empty"
         )
+        return ParsedYaml(None, 0, [empty])
     if not isinstance(contents, Mapping):
         msg = "the top level must be a mapping of keys to values (created_by, seed_examples, ...)"
-        return ParsedYaml(None, 0, [Diagnostic(path, 1, 1, Severity.ERROR, msg, "top-level", "schema")], node)
+        top = Diagnostic(path, 1, 1, Severity.ERROR, Code.SCHEMA_TYPE, msg, "schema", "type")
+        return ParsedYaml(None, 0, [top])
     version = schema_version_of(contents)
     if version > 1:
         diags.extend(lint(text, path))
@@ -399,11 +383,15 @@ def validate_text(text: str, path: str, attribution: str | None = None) -> Parse
         for name, key_node in duplicate_keys(node):
             msg = f'duplicate key "{name}": the later value silently replaces the earlier one'
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            diags.append(Diagnostic(path, line, col, Severity.WARNING, msg, "key-duplicates", "yaml"))
+            diags.append(
+                Diagnostic(
+                    path, line, col, Severity.WARNING, Code.YAML_DUPLICATE_KEY, msg, "yaml", "key-duplicates"
+                )
+            )
     kind = schema_kind(path, contents)
     diags.extend(schema_validate(contents, version, kind, node, path))
     diags.extend(word_counts(contents, node, path))
     attribution_path = path.rsplit("/", 1)[0] + "/attribution.txt" if "/" in path else "attribution.txt"
     diags.extend(attribution_rule(attribution, version, attribution_path))
     diags.sort(key=lambda d: (d.path != path, d.line, d.column))
-    return ParsedYaml(contents, version, diags, node)
+    return ParsedYaml(contents, version, diags)

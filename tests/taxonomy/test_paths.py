@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labui.errors import UsageError
-from labui.taxonomy.paths import check_leaf_path, normalise, suggest_name
+from labui.taxonomy.paths import check_leaf_path, normalise
 
 
 def test_good_paths_are_normalised(sample_taxonomy: Path) -> None:
@@ -82,7 +82,7 @@ def test_missing_root(tmp_path: Path) -> None:
         check_leaf_path(tmp_path / "nope", "compositional_skills/x")
 
 
-def test_helpers() -> None:
+def test_helpers(tmp_path: Path) -> None:
     assert normalise("knowledge/a/b/qna.yaml") == ["knowledge", "a", "b"]
-    assert suggest_name("Polite decline!") == "polite_decline"
-    assert suggest_name("???") == "my_leaf"
+    with pytest.raises(UsageError, match=r"e\.g\. 'polite_decline'"):
+        check_leaf_path(tmp_path, "compositional_skills/Polite decline!")

@@ -38,7 +38,7 @@ def test_validate_json_on_the_real_taxonomy(real_taxonomy: Path) -> None:
 
 
 def test_validate_agrees_with_the_official_parser_on_the_real_taxonomy(real_taxonomy: Path) -> None:
-    from labui.taxonomy.tree import load_taxonomy
+    from labui.taxonomy import load_taxonomy
 
     ours = {leaf.path: leaf.errors > 0 for leaf in load_taxonomy(real_taxonomy).leaves}
     assert ours == official_verdicts(real_taxonomy)
@@ -92,10 +92,71 @@ def test_help_is_fast_and_imports_nothing_heavy() -> None:
 
 
 def test_parallel_and_serial_loading_agree(real_taxonomy: Path) -> None:
-    from labui.taxonomy.tree import load_taxonomy
+    from labui.taxonomy import load_taxonomy
 
     serial = load_taxonomy(real_taxonomy, workers=1)
     parallel = load_taxonomy(real_taxonomy, workers=2)
     assert [(leaf.path, leaf.diagnostics) for leaf in serial.leaves] == [
         (leaf.path, leaf.diagnostics) for leaf in parallel.leaves
     ]
+
+
+@pytest.mark.parametrize("command", ["validate", "tree", "coverage"])
+def test_a_folder_with_no_leaves_exits_2_for_every_command(command: str, tmp_path: Path) -> None:
+    (tmp_path / "knowledge").mkdir()
+    for folder in (tmp_path, tmp_path / "knowledge", Path("/")):
+        proc = labui(command, str(folder))
+        assert proc.returncode == 2, (folder, proc.stdout, proc.stderr)
+        assert proc.stderr.startswith("labui: error: ") and len(proc.stderr.splitlines()) == 1, proc.stderr
+
+
+def test_every_json_diagnostic_has_a_known_code(real_taxonomy: Path) -> None:
+    from labui.taxonomy import Code
+
+    doc = json.loads(labui("validate", str(real_taxonomy), "--format", "json").stdout)
+    codes = {d["code"] for d in doc["diagnostics"]}
+    assert codes <= {c.value for c in Code}
+    assert {"version", "seed-words"} <= codes
+    by_path = {r["path"]: r for r in json.loads(labui("tree", str(real_taxonomy), "--format", "json").stdout)}
+    assert "version" in by_path["knowledge/textbook/history/ibm_history"]["codes"]
+
+
+def test_a_closed_pipe_is_not_a_traceback(real_taxonomy: Path) -> None:
+    proc = subprocess.run(
+        f"'{sys.executable}' -m labui.cli validate '{real_taxonomy}' --format json | head -c 10",
+        shell=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.stdout == '{\n  "leave'
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
+
+
+def test_the_second_run_uses_the_verdict_cache_and_agrees(real_taxonomy: Path) -> None:
+    cold = labui("validate", str(real_taxonomy), "--format", "json")
+    warm = labui("validate", str(real_taxonomy), "--format", "json")
+    uncached = labui("validate", str(real_taxonomy), "--format", "json", "--no-cache")
+    assert cold.stdout == warm.stdout == uncached.stdout
+
+
+def test_an_unusable_workspace_only_costs_the_cache(
+    sample_taxonomy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("LABUI_WORKSPACE", str(blocker / "ws"))
+    proc = labui("validate", str(sample_taxonomy))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("labui: not using the verdict cache: cannot create the workspace")
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_result_json_cannot_hold_is_a_labui_error_not_a_traceback() -> None:
+    import io
+
+    from labui.cli.common import EXIT_PROBLEMS, exit_code_for, write_json
+    from labui.errors import LabuiError
+
+    out = io.StringIO()
+    with pytest.raises(LabuiError, match="cannot be written as JSON") as caught:
+        write_json({"leaves": {1, 2}}, out)
+    assert exit_code_for(caught.value) == EXIT_PROBLEMS
+    assert out.getvalue() == "", "nothing half-written"

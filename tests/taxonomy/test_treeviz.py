@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labui.taxonomy import treeviz
-from labui.taxonomy.tree import LeafKind, Taxonomy, load_taxonomy
+from labui.taxonomy import LeafKind, Taxonomy, load_taxonomy, treeviz
+from labui.taxonomy.graph import worst
 
 BROKEN = {"knowledge/technical_manual/ibm_redbooks", "knowledge/textbook/history/ibm_history"}
 
@@ -42,7 +42,7 @@ def _check_nodes(tx: Taxonomy) -> None:
             assert n.value == max(treeviz.seed_size(leaf), 1)
         else:
             assert children
-            assert n.status == treeviz.worst(c.status for c in children)
+            assert n.status == worst(c.status for c in children)
             assert n.color == treeviz.BRANCH_COLORS[n.status]
             assert n.value == sum(c.value for c in children), "branchvalues='total' needs exact sums"
             assert n.errors == sum(c.errors for c in children)

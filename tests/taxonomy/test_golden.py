@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from labui.taxonomy.tree import load_taxonomy
-from labui.taxonomy.validate import Diagnostic
+from labui.taxonomy import Code, Diagnostic, load_taxonomy
 from tests.conftest import GOLDEN
 from tests.official import official_verdicts
 
@@ -23,21 +22,21 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "expected.json").is_file
 
 # What each "about" in expected.json means for a diagnostic.
 ABOUT: dict[str, Callable[[Diagnostic], bool]] = {
-    "minItems": lambda d: "at least" in d.message,
-    "required": lambda d: "missing the required key" in d.message,
-    "additionalProperties": lambda d: "unexpected" in d.message,
-    "uniqueItems": lambda d: "repeats item" in d.message,
-    "duplicate key": lambda d: d.rule == "key-duplicates",
-    "version": lambda d: "version" in d.message.lower(),
-    "minLength": lambda d: "must not be empty" in d.message,
-    "type": lambda d: "mapping" in d.message,
-    "indentation": lambda d: d.rule == "indentation",
-    "trailing-spaces": lambda d: d.rule == "trailing-spaces",
-    "tab": lambda d: d.rule == "syntax" and "tab" in d.message,
-    "syntax": lambda d: d.rule == "syntax",
-    "empty": lambda d: d.rule == "empty",
-    "attribution": lambda d: d.rule == "attribution",
-    "word count": lambda d: d.rule == "word-count",
+    "minItems": lambda d: d.code in (Code.TOO_FEW_SEEDS, Code.TOO_FEW_QNA, Code.SCHEMA_MIN_ITEMS),
+    "required": lambda d: d.code == Code.SCHEMA_REQUIRED,
+    "additionalProperties": lambda d: d.code == Code.SCHEMA_UNKNOWN_KEY,
+    "uniqueItems": lambda d: d.code in (Code.DUPLICATE_SEED, Code.SCHEMA_UNIQUE),
+    "duplicate key": lambda d: d.code == Code.YAML_DUPLICATE_KEY,
+    "version": lambda d: d.code == Code.VERSION,
+    "minLength": lambda d: d.code == Code.SCHEMA_EMPTY,
+    "type": lambda d: d.code == Code.SCHEMA_TYPE,
+    "indentation": lambda d: d.code == Code.LINT and d.rule == "indentation",
+    "trailing-spaces": lambda d: d.code == Code.LINT and d.rule == "trailing-spaces",
+    "tab": lambda d: d.code == Code.YAML_SYNTAX and "tab" in d.message,
+    "syntax": lambda d: d.code == Code.YAML_SYNTAX,
+    "empty": lambda d: d.code == Code.YAML_EMPTY,
+    "attribution": lambda d: d.code == Code.ATTRIBUTION,
+    "word count": lambda d: d.code in (Code.SEED_WORDS, Code.CONTEXT_WORDS),
 }
 
 

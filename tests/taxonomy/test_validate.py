@@ -61,7 +61,7 @@ def test_duplicate_seeds_name_the_repeat() -> None:
 def test_syntax_error_has_its_true_line_and_does_not_raise() -> None:
     text = skill().replace("answer: Answer number 1.", 'answer: "unclosed')
     diags = validate_text(text, PATH, ATTRIBUTION).diagnostics
-    assert len(diags) == 1 and diags[0].rule == "syntax"
+    assert len(diags) == 1 and diags[0].code == "yaml-syntax"
     assert diags[0].line >= 8  # the scanner notices at or after the unclosed quote (line 8)
 
 
@@ -99,7 +99,7 @@ def test_trailing_spaces_are_an_error_in_strict_mode_but_not_for_v1() -> None:
 def test_empty_file_is_a_warning_like_upstream() -> None:
     for text in ("", "\n\n", "# only a comment\n"):
         parsed = validate_text(text, PATH, ATTRIBUTION)
-        assert [(d.severity, d.rule) for d in parsed.diagnostics] == [(Severity.WARNING, "empty")]
+        assert [(d.severity, d.code) for d in parsed.diagnostics] == [(Severity.WARNING, "yaml-empty")]
 
 
 def test_top_level_list_is_an_error() -> None:
@@ -154,11 +154,11 @@ def test_word_count_warnings() -> None:
 
 
 def test_invalid_utf8_file_is_a_diagnostic(tmp_path: Path) -> None:
-    from labui.taxonomy.tree import load_taxonomy
+    from labui.taxonomy import load_taxonomy
 
     leaf = tmp_path / "compositional_skills" / "bad"
     leaf.mkdir(parents=True)
     (leaf / "qna.yaml").write_bytes(b"created_by: x\ntask_description: caf\xe9\n")
     tx = load_taxonomy(tmp_path)
     (d,) = tx.leaves[0].diagnostics
-    assert (d.line, d.column, d.rule) == (2, 22, "encoding")
+    assert (d.line, d.column, d.code) == (2, 22, "yaml-encoding")

@@ -1,0 +1,224 @@
+"""Finding and loading every leaf of a taxonomy folder: the walk, the batch, progress and cancel.
+
+A folder that does not look like a taxonomy is refused before anything is walked; the walk enters no
+folder link, so it never leaves the root. Each leaf is read and validated by read.py (never raising
+on bad content); verdicts of unchanged leaves come from a cache keyed by content (verdict.py), and
+the rest are validated here, in worker processes for big trees. Long loads report counts through
+`progress` and stop when `cancel()` turns true.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from labui.errors import JobCancelled, NotATaxonomyError, UsageError, WorkspaceError
+from labui.taxonomy.model import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE, Leaf, Taxonomy
+
+# build_leaf, decode and load_leaf lived here before read.py; the editing stage imports them from here.
+from labui.taxonomy.read import RawLeaf, build_leaf, decode, load_leaf, read_leaf, validate_raw
+from labui.taxonomy.verdict import VerdictCache, leaf_from_verdict, verdict_json, verdict_key
+
+__all__ = [
+    "PARALLEL_THRESHOLD",
+    "START_METHOD",
+    "Cancel",
+    "Progress",
+    "build_leaf",
+    "check_root",
+    "decode",
+    "find_leaves",
+    "fingerprint",
+    "load_leaf",
+    "load_taxonomy",
+    "require_leaves",
+]
+
+# Below this many leaves to validate a process pool costs more than it saves (measured in bench/).
+PARALLEL_THRESHOLD = 400
+# forkserver, not fork: a worker forked from the Streamlit server would inherit its listening socket
+# (an orphan then holds the port); forkserver children start from a clean server process.
+START_METHOD = "forkserver"
+# progress(stage, done, total): stage "finding" (total None: still walking) or "loading".
+Progress = Callable[[str, int, int | None], None]
+Cancel = Callable[[], bool]
+
+
+def check_root(root: str | os.PathLike[str]) -> Path:
+    """The resolved taxonomy folder, or a UsageError saying why it cannot be one.
+
+    A folder with none of the InstructLab branch folders at its root (`/`, /tmp, a home folder) is
+    refused at once (NotATaxonomyError), before anything below it is walked.
+    """
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise UsageError(f"taxonomy folder not found: {path}")
+    if not path.is_dir():
+        raise UsageError(f"not a folder: {path}")
+    path = path.resolve()
+    if not any((path / b).is_dir() and not (path / b).is_symlink() for b in BRANCHES):
+        raise NotATaxonomyError(
+            f"{path} does not look like an InstructLab taxonomy: it has none of the folders "
+            f"{', '.join(BRANCHES)} at its root"
+        )
+    return path
+
+
+def require_leaves(taxonomy: Taxonomy) -> Taxonomy:
+    """The taxonomy, or NotATaxonomyError when it holds no leaf (the same rule for every command)."""
+    if not taxonomy.leaves:
+        raise NotATaxonomyError(f"{taxonomy.root} holds no {LEAF_FILE} leaves")
+    return taxonomy
+
+
+def find_leaves(root: Path, progress: Progress | None = None, cancel: Cancel | None = None) -> list[Path]:
+    """Every `qna.yaml` under root, sorted. Hidden folders (.git, .labui) and folder links are not
+    entered, so the walk never leaves the root; a `qna.yaml` that is not a regular file is still
+    listed (reading it gives its diagnostic)."""
+    found = []
+    # os.walk does not follow links to folders by default.
+    for seen_dirs, (dirpath, dirnames, filenames) in enumerate(os.walk(root), start=1):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if LEAF_FILE in filenames:
+            found.append(Path(dirpath) / LEAF_FILE)
+        if seen_dirs % 256 == 0:
+            if cancel is not None and cancel():
+                raise JobCancelled(f"cancelled while looking for leaves ({len(found):,} found)")
+            if progress is not None:
+                progress("finding", len(found), None)
+    if progress is not None:
+        progress("finding", len(found), len(found))
+    return sorted(found)
+
+
+def _validate_chunk(raws: list[RawLeaf]) -> list[Leaf]:
+    return [validate_raw(r) for r in raws]
+
+
+def _warm_worker() -> None:
+    from labui.taxonomy.validate import warm_up
+
+    warm_up()
+
+
+def _chunks(items: Sequence[RawLeaf], n: int) -> list[list[RawLeaf]]:
+    size = max(1, -(-len(items) // n))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _validate_all(
+    raws: list[RawLeaf],
+    workers: int | None,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    done0: int,
+    total: int,
+) -> list[Leaf]:
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(raws) >= PARALLEL_THRESHOLD else 1
+    out: list[Leaf] = []
+
+    def tick() -> None:
+        if cancel is not None and cancel():
+            raise JobCancelled(f"cancelled after loading {done0 + len(out):,} of {total:,} leaves")
+        if progress is not None:
+            progress("loading", done0 + len(out), total)
+
+    if workers <= 1 or len(raws) < 2:
+        for i, raw in enumerate(raws):
+            out.append(validate_raw(raw))
+            if i % 64 == 63:
+                tick()
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # A few chunks per worker balance uneven leaves.
+    ctx = multiprocessing.get_context(START_METHOD)
+    chunks = _chunks(raws, workers * 4)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker)
+    try:
+        futures = [pool.submit(_validate_chunk, c) for c in chunks]
+        for fut in futures:
+            out.extend(fut.result())
+            tick()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # wait: no worker outlives us
+        raise
+    pool.shutdown(wait=True)
+    return out
+
+
+def load_taxonomy(
+    root: str | os.PathLike[str],
+    workers: int | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    verdicts: VerdictCache | None = None,
+) -> Taxonomy:
+    """Load and validate every leaf under `root`.
+
+    `workers`: processes for validation; None picks by size (1 for small trees, where a pool's
+    start-up costs more than it saves). `verdicts`: a cache of verdicts by content; leaves whose key
+    is in it are not validated again, and new verdicts are added to it.
+    """
+    base = check_root(root)
+    files = find_leaves(base, progress, cancel)
+    total = len(files)
+    raws: list[RawLeaf] = []
+    for i, f in enumerate(files):
+        raw = read_leaf(base, f, walked=True)
+        if not raw.refused:  # a refusal depends on what the file is, not on its bytes: never cached
+            raw = replace(raw, key=verdict_key(raw.rel_dir, raw.data, raw.attribution))
+        raws.append(raw)
+        if i % 256 == 255:
+            if cancel is not None and cancel():
+                raise JobCancelled(f"cancelled after reading {i + 1:,} of {total:,} leaves")
+            if progress is not None:
+                progress("loading", 0, total)
+    keys = [r.key for r in raws if r.key]
+    cached: dict[str, str] = {}
+    if verdicts is not None and keys:
+        try:
+            cached = verdicts.get_many(keys)
+        except WorkspaceError:
+            verdicts = None  # the cache only saves time; a broken workspace must not stop a load
+    leaves: list[Leaf | None] = []
+    misses: list[int] = []
+    for i, raw in enumerate(raws):
+        verdict = cached.get(raw.key) if raw.key else None
+        leaf = leaf_from_verdict(raw, verdict) if verdict is not None else None
+        leaves.append(leaf)
+        if leaf is None:
+            misses.append(i)
+    fresh = _validate_all([raws[i] for i in misses], workers, progress, cancel, total - len(misses), total)
+    for i, leaf in zip(misses, fresh, strict=True):
+        leaves[i] = leaf
+    if verdicts is not None:
+        rows = [
+            (raws[i].key, verdict_json(leaf)) for i, leaf in zip(misses, fresh, strict=True) if raws[i].key
+        ]
+        if rows:
+            with contextlib.suppress(WorkspaceError):
+                verdicts.put_many(rows)
+    if progress is not None:
+        progress("loading", total, total)
+    return Taxonomy(base, [leaf for leaf in leaves if leaf is not None])
+
+
+def fingerprint(root: str | os.PathLike[str]) -> tuple[tuple[str, int, int], ...]:
+    """A cheap key that changes whenever a leaf or attribution file changes (stat only, no reads)."""
+    base = check_root(root)
+    out = []
+    for f in find_leaves(base):
+        for p in (f, f.parent / ATTRIBUTION_FILE):
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            out.append((p.relative_to(base).as_posix(), st.st_mtime_ns, st.st_size))
+    return tuple(out)

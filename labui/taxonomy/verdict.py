@@ -1,0 +1,112 @@
+"""The verdict cache's side in the taxonomy stage: the content key of a leaf, and what is kept per key.
+
+A verdict is what validating a leaf gives (version, contents, diagnostics). Its key hashes the leaf's
+place, its qna.yaml bytes, its attribution and the version of the rules, so a hit is exactly what
+validating again would give. The store (labui.store.verdicts) keeps the rows; this module decides
+what goes in them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from labui.taxonomy.diagnostics import Diagnostic, Severity
+from labui.taxonomy.model import Leaf
+from labui.taxonomy.read import RawLeaf, decode, make_leaf, rel_file
+
+# The version of the rules as far as cached verdicts are concerned: bump it whenever a change in
+# validate.py, yamlsafe.py or fastlint.py could change a verdict (the official packages' versions
+# are added by `rules_version`).
+RULES_VERSION = "1"
+
+
+class VerdictCache(Protocol):
+    """What load_taxonomy needs of a verdict store (labui.store.verdicts.Verdicts is one)."""
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]: ...
+
+    def put_many(self, rows: Iterable[tuple[str, str]]) -> None: ...
+
+
+@functools.cache
+def rules_version() -> str:
+    """What a cached verdict depends on besides the file: these rules and the official rule sets.
+
+    Read from the packages' version files without importing them (the CLI's warm path is ~0.1 s;
+    importing instructlab.schema alone costs 20 ms).
+    """
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    parts = [f"labui-rules-{RULES_VERSION}"]
+    for module, file in (("instructlab.schema", "_version.py"), ("yamllint", "__init__.py")):
+        spec = importlib.util.find_spec(module)
+        folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+        text = (folder / file).read_text(encoding="utf-8") if folder and (folder / file).is_file() else ""
+        found = re.search(r"""(?:__version__|APP_VERSION)\s*=\s*(?:version\s*=\s*)?['"]([^'"]+)""", text)
+        parts.append(f"{module}-{found.group(1) if found else 'unknown'}")
+    return "/".join(parts)
+
+
+def verdict_key(rel_dir: str, data: bytes, attribution: str | None) -> str:
+    """The content key of a leaf's verdict: its place, its bytes, its attribution, the rules' version."""
+    h = hashlib.sha256()
+    for part in (rules_version().encode(), rel_dir.encode(), data, (attribution or "\0none").encode()):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def _diag_from_json(d: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        d["path"],
+        d["line"],
+        d["column"],
+        Severity(d["severity"]),
+        d["code"],
+        d["message"],
+        d["source"],
+        d["rule"],
+        d["yaml_path"],
+    )
+
+
+def verdict_json(leaf: Leaf) -> str:
+    # The contents go in only when JSON keeps them exactly (no dates, no non-string keys); otherwise a
+    # hit re-parses the YAML, which is still far cheaper than linting and schema validation.
+    contents: Any = dict(leaf.contents)
+    try:
+        if json.loads(json.dumps(contents)) != contents:
+            contents = None
+    except (TypeError, ValueError):
+        contents = None
+    doc = {
+        "version": leaf.version,
+        "contents": contents,
+        "diagnostics": [d.to_json() for d in leaf.diagnostics],
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def leaf_from_verdict(raw: RawLeaf, verdict: str) -> Leaf | None:
+    try:
+        doc = json.loads(verdict)
+        diags = [_diag_from_json(d) for d in doc["diagnostics"]]
+        version = int(doc["version"])
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged row: validate again
+    text, problem = decode(raw.data, rel_file(raw.rel_dir))
+    contents = doc.get("contents")
+    if contents is None and problem is None and text:
+        from labui.taxonomy.yamlsafe import parse_yaml
+
+        contents, _node, _diags = parse_yaml(text, raw.rel_dir)
+    return make_leaf(raw, text, version, contents, diags)
+
+
+# ---- the whole tree -------------------------------------------------------------------------------
