@@ -1,5 +1,5 @@
 """Editor: create and edit leaves with live validation; the logic lives in labui.editing."""
 
-from labui.ui import editor_view
+from labui.ui import editor_view, shell
 
-editor_view.render()
+shell.page(editor_view.render)

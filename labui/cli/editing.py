@@ -18,10 +18,11 @@ KINDS = ("freeform_skill", "grounded_skill", "knowledge")
 
 
 def _report_write(out: TextIO, result: Any, what: str, kind: str) -> None:
-    from labui.editing.leaf import attribution_warnings, model_from_leaf, seeds_needed
+    from labui.editing import attribution_warnings, model_from_leaf, seeds_needed
+    from labui.textutil import plural
 
     leaf = result.leaf
-    seeds = f"{leaf.seed_count} seed example{'s' if leaf.seed_count != 1 else ''}"
+    seeds = plural(leaf.seed_count, "seed example")
     out.write(f"{what} {leaf.rel_file} (version {leaf.version}, {kind}, {seeds})\n")
     if result.wrote_attribution:
         out.write(f"wrote {leaf.path}/attribution.txt\n")
@@ -36,9 +37,9 @@ def _report_write(out: TextIO, result: Any, what: str, kind: str) -> None:
 
 
 def _cmd_leaf_create(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.editing.leaf import Attribution, create_leaf, read_seed_rows
+    from labui.editing import Attribution, create_leaf, read_seed_rows
     from labui.errors import UsageError
-    from labui.taxonomy.tree import check_root
+    from labui.taxonomy.load import check_root
 
     knowledge = args.kind == "knowledge"
     # The options only a knowledge leaf takes (and must have).
@@ -118,23 +119,20 @@ def _json_result(out: TextIO, result: Any, *, added: int, repeats: int) -> None:
 
 
 def _cmd_seeds_import(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.editing.leaf import import_seeds
-    from labui.taxonomy.tree import check_root
+    from labui.editing import import_seeds
+    from labui.taxonomy.load import check_root
+    from labui.textutil import plural
 
     root = check_root(args.taxonomy)
     result = import_seeds(root, args.leaf_path, Path(args.file), allow_incomplete=not args.strict)
     if args.format == "json":
         _json_result(out, result.write, added=result.added, repeats=result.repeats)
         return 0
-    skipped = (
-        f" ({result.repeats} exact repeat{'s' if result.repeats != 1 else ''} skipped)"
-        if result.repeats
-        else ""
-    )
+    skipped = f" ({plural(result.repeats, 'exact repeat')} skipped)" if result.repeats else ""
     if result.write is None:
         out.write(f"nothing to import: every seed example in {args.file} is already in the leaf{skipped}\n")
         return 0
-    out.write(f"imported {result.added} new seed example{'s' if result.added != 1 else ''}{skipped}\n")
+    out.write(f"imported {plural(result.added, 'new seed example')}{skipped}\n")
     _report_write(out, result.write, "wrote", result.write.leaf.kind.value)
     return 0
 
@@ -201,6 +199,10 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--strict", action="store_true", help="refuse if the leaf still has too few seed examples")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_cmd_seeds_import)
+
+    from labui.cli.export import register_promote  # `seeds promote` lives with export
+
+    register_promote(seeds_sub)
 
     p = sub.add_parser("changes", help="leaves added, modified or deleted since git HEAD, with their status")
     p.add_argument("taxonomy", metavar="TAXONOMY_DIR")

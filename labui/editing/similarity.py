@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from labui.taxonomy.tree import SeedExample, Taxonomy
+from labui.taxonomy.model import SeedExample, Taxonomy
 
 if TYPE_CHECKING:
     import numpy as np

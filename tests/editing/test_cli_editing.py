@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from labui.cli import main
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy.load import load_taxonomy
 from tests.official import official_verdicts
 
 NEW = "compositional_skills/writing/limerick"
@@ -217,3 +217,46 @@ def test_help_stays_fast_to_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("leaf_path", "why"),
+    [
+        ("compositional_skills/writing", "already has leaves below it"),
+        ("compositional_skills/writing/poetry/haiku/deeper", "is already a leaf"),
+    ],
+)
+def test_a_leaf_above_or_inside_leaves_is_refused_saying_why(
+    sample_taxonomy: Path, leaf_path: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(sample_taxonomy)
+    code, _ = run(
+        "leaf", "create", str(sample_taxonomy), leaf_path, "--kind", "freeform_skill", "--created-by", "me",
+        "--task-description", "t",
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and why in err and "Traceback" not in err
+    assert _snapshot(sample_taxonomy) == before
+
+
+def test_hostile_seed_files_are_refused_before_they_are_read_whole(
+    sample_taxonomy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    before = _snapshot(sample_taxonomy)
+    haiku = "compositional_skills/writing/poetry/haiku"
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+    )
+    code, _ = run("seeds", "import", str(sample_taxonomy), haiku, str(bomb))
+    assert code == 1 and "bomb.yaml" in capsys.readouterr().err
+    fifo = tmp_path / "seeds.jsonl"
+    os.mkfifo(fifo)  # reading it would block forever
+    code, _ = run("seeds", "import", str(sample_taxonomy), haiku, str(fifo))
+    assert code == 2 and "not a regular file" in capsys.readouterr().err
+    assert _snapshot(sample_taxonomy) == before

@@ -9,17 +9,21 @@ from pathlib import Path
 
 import pytest
 
+import labui.editing as editing
 from labui.coverage.embed import CachedEmbedder
-from labui.editing import leaf as editing
-from labui.editing.leaf import LeafConflictError, LeafContentError, LeafExistsError
+from labui.editing import LeafConflictError, LeafContentError, LeafExistsError, drafts, placement
 from labui.editing.similarity import EmbeddingSimilarityIndex, TextSimilarityIndex, find_duplicates
 from labui.errors import ContentError, UsageError
 from labui.store import Store
+from labui.taxonomy import qna_yaml
 from labui.taxonomy.changes import taxonomy_changes
-from labui.taxonomy.tree import LeafKind, SeedExample, load_taxonomy
-from tests.coverage_support import real_encoder
+from labui.taxonomy.load import load_taxonomy
+from labui.taxonomy.model import LeafKind, SeedExample
+from tests.coverage.support import real_encoder
 
 HAIKU = "compositional_skills/writing/poetry/haiku"
+ALICE = drafts.Owner.session("alice-session-0001")
+BOB = drafts.Owner.reviewer("bob")
 SOLAR = "knowledge/science/astronomy/solar_system"
 
 
@@ -138,8 +142,8 @@ def test_two_editors_the_second_save_is_refused_and_nothing_is_lost(sample_taxon
     assert "Bob's answer" in exc.value.mine_text  # Bob's work is handed back, both versions shown
     # Bob's edits survive as a draft and can be saved over the disk version once he has seen both.
     store = Store.for_taxonomy(sample_taxonomy)
-    editing.save_draft(store, bob)
-    restored = editing.load_draft(store, HAIKU, load_taxonomy(sample_taxonomy).leaf(HAIKU))
+    drafts.save_draft(store, bob, BOB)
+    restored = drafts.load_draft(store, HAIKU, BOB, load_taxonomy(sample_taxonomy).leaf(HAIKU))
     assert restored is not None and restored[0].seeds[1].answer == "Bob's answer\n"
     editing.save_model(sample_taxonomy, restored[0], force=True)
     assert "Bob's answer" in (sample_taxonomy / HAIKU / "qna.yaml").read_text()
@@ -196,7 +200,7 @@ def test_seed_card_operations_and_key_order(real_taxonomy_copy: Path) -> None:
     model.remove_seed(copy.id)
     new = model.add_seed()
     new.question, new.answer, new.context = "Q?", "A.", "ctx"
-    contents = editing.qna_yaml.loads(model.to_text())
+    contents = qna_yaml.loads(model.to_text())
     # The file's own (alphabetical) key order is kept, for new seeds too.
     assert list(contents) == ["created_by", "seed_examples", "task_description"]
     assert list(contents["seed_examples"][-1]) == ["answer", "context", "question"]
@@ -217,12 +221,18 @@ def test_diagnostics_land_on_their_fields(sample_taxonomy: Path) -> None:
     _, model = editing.open_leaf(sample_taxonomy, HAIKU)
     model.seeds[2].answer = ""
     model.seeds[3].question = " ".join(["word"] * 300)
+    model.seeds[1].extra["surprise"] = "a key the schema does not allow"
     leaf = model.to_leaf(sample_taxonomy / HAIKU / "qna.yaml")
-    by_field = editing.diagnostics_by_field(leaf)
+    by_field = placement.diagnostics_by_field(leaf)
     assert "seed_examples.2.answer" in by_field
-    assert [d.rule for d in by_field["seed_examples.3.question"]] == ["word-count"]
-    placed = editing.place_diagnostics(by_field, editing.rendered_fields(model))
-    assert set(placed) <= editing.rendered_fields(model)
+    assert [d.code for d in by_field["seed_examples.3.question"]] == ["seed-words"]
+    rendered = placement.rendered_fields(model)
+    placed = placement.place_diagnostics(by_field, rendered)
+    # A field with a place keeps its problem; one without (the unknown key) goes to its seed's card.
+    assert placed["seed_examples.2.answer"] == by_field["seed_examples.2.answer"]
+    assert "schema-unknown-key" in [d.code for d in placed["seed_examples.1"]]
+    assert placement.nearest_field("seed_examples.99.question", rendered) == "seed_examples"
+    assert placement.nearest_field("no_such_key.deeper", rendered) == ""
 
 
 # ---- import ---------------------------------------------------------------------------------------
@@ -302,17 +312,17 @@ def test_drafts_round_trip_new_leaves_with_kind_and_attribution(sample_taxonomy:
     store = Store.for_taxonomy(sample_taxonomy)
     model = editing.new_model("compositional_skills/x/grounded", "grounded_skill", "me", task_description="t")
     model.attribution = "Title of work: mine\n"
-    editing.save_draft(store, model)
-    assert [d.leaf_path for d in editing.list_drafts(store)] == ["compositional_skills/x/grounded"]
-    restored = editing.load_draft(
-        Store.for_taxonomy(sample_taxonomy), "compositional_skills/x/grounded", None
+    drafts.save_draft(store, model, BOB)
+    assert [d.leaf_path for d in drafts.list_drafts(store)] == ["compositional_skills/x/grounded"]
+    restored = drafts.load_draft(
+        Store.for_taxonomy(sample_taxonomy), "compositional_skills/x/grounded", BOB, None
     )
     assert restored is not None
     again, info = restored
     assert again.kind is LeafKind.GROUNDED_SKILL and again.is_new and info.base_sha256 is None
     assert again.attribution == "Title of work: mine\n" and again.to_text() == model.to_text()
-    editing.discard_draft(store, "compositional_skills/x/grounded")
-    assert editing.list_drafts(store) == []
+    drafts.discard_draft(store, "compositional_skills/x/grounded", BOB)
+    assert drafts.list_drafts(store) == []
 
 
 # ---- duplicates -----------------------------------------------------------------------------------

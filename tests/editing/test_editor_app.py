@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from labui.editing.leaf import LeafModel
-from labui.taxonomy.tree import load_taxonomy
+from labui.editing import LeafModel, drafts
+from labui.store import Store
+from labui.taxonomy.load import load_taxonomy
+from labui.ui.editor_status import KEY_WAITED
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "editor.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/editor.py"
 HAIKU = "compositional_skills/writing/poetry/haiku"
 
 
-def _app(root: Path, **state: Any) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+def _app(root: Path, query: dict[str, str] | None = None, **state: Any) -> AppTest:
+    """The app on the Editor page, as a click in the navigation (or a URL with `query`) opens it."""
+    at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["taxonomy_path"] = str(root)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
     for k, v in state.items():
         at.session_state[k] = v
-    return at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def _model(at: AppTest) -> LeafModel:
@@ -43,7 +53,8 @@ def _progress(at: AppTest) -> str:
 
 
 def _markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    """The page's markdown as a reader sees it (user text arrives escaped: `\\_` shows as `_`)."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in at.markdown))
 
 
 def test_open_edit_and_see_problems_beside_the_field(sample_taxonomy: Path) -> None:
@@ -94,6 +105,11 @@ def test_repeat_in_other_words_is_flagged_by_meaning(sample_taxonomy: Path) -> N
     at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("Compose a haiku on a wet Monday morning.")
     at.text_area(key=_key(at, f"s.{seed.id}.answer")).set_value(haiku.seeds[0].answer).run()
     assert not at.exception
+    # The meaning index builds in the background (the page stays usable); wait for that state.
+    if KEY_WAITED in at.session_state:
+        assert any("getting ready" in c.value for c in at.caption)
+        at.session_state[KEY_WAITED].result(timeout=600)
+        at.run()
     lines = [line for line in _markdown(at).splitlines() if "says nearly the same as" in line]
     assert len(lines) == 1 and "Seed 6" in lines[0] and "poetry/haiku" in lines[0], lines
     at.toggle(key="editor.meaning_check").set_value(False).run()
@@ -151,11 +167,9 @@ def test_drafts_survive_a_refresh(sample_taxonomy: Path) -> None:
     at = _app(sample_taxonomy, editor_leaf=HAIKU)
     seed = _model(at).seeds[1]
     at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("An unsaved question?").run()
-    # A new session (browser refresh): only the URL remains.
-    again = AppTest.from_file(PAGE, default_timeout=60)
-    again.session_state["taxonomy_path"] = str(sample_taxonomy)
-    again.query_params["leaf"] = HAIKU
-    again.run()
+    # A new session (browser refresh): only the URL remains, with this tab's draft token.
+    assert at.query_params["leaf"] == HAIKU and at.query_params["drafts"]
+    again = _app(sample_taxonomy, {"leaf": HAIKU, "drafts": at.query_params["drafts"]})
     assert not again.exception
     assert _model(again).seeds[1].question == "An unsaved question?"
     assert any("Restored your unsaved changes" in i.value for i in again.info)
@@ -231,3 +245,39 @@ def test_editing_a_version_1_leaf_keeps_it_version_1(real_taxonomy_copy: Path) -
     assert after is not None and after.seeds[0].question == "A changed question?"
     assert "version" not in after.contents and list(after.contents) == list(leaf.contents)
     assert not (real_taxonomy_copy / leaf.path / "attribution.txt").exists()
+
+
+def test_a_second_session_sees_the_first_ones_draft_and_takes_it_over(sample_taxonomy: Path) -> None:
+    store = Store.for_taxonomy(sample_taxonomy)
+    first = _app(sample_taxonomy, editor_leaf=HAIKU)
+    assert drafts.list_drafts(store) == []  # opening a leaf is not editing: no draft
+    seed = _model(first).seeds[1]
+    first.text_area(key=_key(first, f"s.{seed.id}.question")).set_value("The first tab's question?").run()
+    token = first.query_params["drafts"]
+    assert [d.owner for d in drafts.list_drafts(store)] == [f"session:{token}"]
+
+    second = _app(sample_taxonomy, editor_leaf=HAIKU)  # another tab or person: a token of its own
+    assert second.query_params["drafts"] != token
+    assert _model(second).seeds[1].question != "The first tab's question?"  # never someone else's edit
+    notice = [w.value for w in second.warning if "unsaved changes to this leaf" in w.value]
+    assert len(notice) == 1 and token[:8] in notice[0] and "UTC" in notice[0]
+    _button(second, "Take it over").click().run()
+    assert not second.exception
+    assert _model(second).seeds[1].question == "The first tab's question?"
+    assert [d.owner for d in drafts.list_drafts(store)] == [f"session:{second.query_params['drafts']}"]
+    assert not [w for w in second.warning if "unsaved changes to this leaf" in w.value]
+
+    third = _app(sample_taxonomy, editor_leaf=HAIKU)
+    _button(third, "Start fresh").click().run()
+    assert not [w for w in third.warning if "unsaved changes to this leaf" in w.value]
+    assert _model(third).seeds[1].question != "The first tab's question?"
+    assert len(drafts.list_drafts(store)) == 1  # the second tab's draft stays its own
+
+
+def test_a_new_leaf_above_existing_leaves_is_refused_saying_why(sample_taxonomy: Path) -> None:
+    at = _app(sample_taxonomy)
+    at.selectbox(key="editor.new.branch").set_value("compositional_skills")
+    at.text_input(key="editor.new.rest").set_value("writing/poetry")
+    _button(at, "Start editing").click().run()
+    assert any("already has leaves below it" in e.value.replace("\\", "") for e in at.error)
+    assert "editor.model" not in at.session_state or at.session_state["editor.model"] is None
