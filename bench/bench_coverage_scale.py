@@ -28,10 +28,12 @@ from _common import REAL_TAXONOMY, ROOT, require
 
 sys.path.insert(0, str(ROOT))
 
-from labui.coverage.analysis import build_report, index_taxonomy, score_items
+from labui.coverage.analysis import build_report
 from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.coverage.index import index_taxonomy
+from labui.coverage.scoring import score_items
 from labui.store import Store
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 TASKS = [
     "Write a haiku about {t}",

@@ -26,11 +26,11 @@ from _common import REAL_TAXONOMY, ROOT, SEED_TASKS, require
 
 sys.path.insert(0, str(ROOT))
 
-from labui.coverage.analysis import describe_text, seed_texts
 from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.coverage.index import describe_text, seed_texts
 from labui.coverage.realdata import load_files
 from labui.store import Store
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 
 def corpus() -> list[str]:

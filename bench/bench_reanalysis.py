@@ -30,7 +30,7 @@ from labui.coverage.analysis import analyse
 from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
 from labui.coverage.realdata import load_files
 from labui.store import Store
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 LEAF = "compositional_skills/writing/freeform/poetry/haiku/qna.yaml"
 OLD = "Write a haiku that captures the beauty of a single autumn leaf."
@@ -69,7 +69,7 @@ def main() -> None:
 
             warm = CachedEmbedder(encoder, store)
             t = time.perf_counter()
-            report, *_ = analyse(edited, texts, warm)
+            report, _ = analyse(edited, texts, warm)
             again.append(time.perf_counter() - t)
             assert warm.stats.misses == 1, f"re-analysis embedded {warm.stats.misses} texts, expected 1"
             assert len(report.leaves) == len(tx.leaves)

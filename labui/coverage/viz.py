@@ -1,17 +1,23 @@
 """Pictures and tables of a coverage report: the gap sunburst, the 2-D map, and data frames.
 
-No streamlit here: the Coverage page draws what these build, and tests check them headless.
+No streamlit here: the Coverage page draws what these build, and tests check them headless. User
+text reaches plotly's hover labels HTML-escaped (plotly renders a subset of HTML there, links
+included), and the tables' text cells are spreadsheet-safe (labui.csvsafe): the page's tables export
+CSV from the browser.
 """
 
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labui.coverage.analysis import CoverageReport, TaxonomyIndex
+from labui.coverage.index import TaxonomyIndex
+from labui.coverage.report import CoverageReport
+from labui.csvsafe import safe_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,11 +30,12 @@ UNCOVERED_COLOR = "#dc2626"
 COVERED_COLOR = "#64748b"
 
 
-def _hover_text(text: str, width: int = 70, limit: int = 300) -> str:
+def hover_text(text: str, width: int = 70, limit: int = 300) -> str:
+    """User text for a plotly hover label: one paragraph, cut, wrapped with <br>, HTML-escaped."""
     one = " ".join(text.split())
     if len(one) > limit:
         one = one[: limit - 1] + "…"
-    return "<br>".join(textwrap.wrap(one, width)) or "(empty)"
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(one, width)) or "(empty)"
 
 
 def sunburst(report: CoverageReport) -> go.Figure:
@@ -44,7 +51,7 @@ def sunburst(report: CoverageReport) -> go.Figure:
         values.append(sum(v for p, v in leaf_value.items() if p.startswith(b.path + "/")))
         colors.append(b.gap)
         hovers.append(
-            f"<b>{b.path}</b><br>{b.leaves} leaves, {b.seed_count} seed questions<br>"
+            f"<b>{html.escape(b.path)}</b><br>{b.leaves} leaves, {b.seed_count} seed questions<br>"
             f"demand {b.demand}, gap {b.gap:.2f}"
         )
     branch_ids = set(ids)
@@ -58,7 +65,7 @@ def sunburst(report: CoverageReport) -> go.Figure:
         colors.append(m.gap)
         sim = "" if m.mean_similarity is None else f", mean similarity {m.mean_similarity:.2f}"
         hovers.append(
-            f"<b>{m.path}</b><br>{m.seed_count} seed questions, diversity {m.diversity:.2f}<br>"
+            f"<b>{html.escape(m.path)}</b><br>{m.seed_count} seed questions, diversity {m.diversity:.2f}<br>"
             f"demand {m.demand}{sim}<br>gap {m.gap:.2f}"
         )
     fig = go.Figure(
@@ -138,7 +145,8 @@ def map_figure(
                     "line": {"width": 0.5, "color": "white"},
                 },
                 hovertext=[
-                    f"<b>{index.leaves[seed_leaf[i]]}</b><br>{_hover_text(index.seed_texts[i])}" for i in rows
+                    f"<b>{html.escape(index.leaves[seed_leaf[i]])}</b><br>{hover_text(index.seed_texts[i])}"
+                    for i in rows
                 ],
                 hoverinfo="text",
             )
@@ -175,8 +183,8 @@ def map_figure(
                     "line": {"width": 1.5, "color": color},
                 },
                 hovertext=[
-                    f"<b>#{items[i].index}</b> {items[i].similarity:.2f} → {items[i].leaf.rsplit('/', 1)[-1]}<br>"
-                    f"{_hover_text(items[i].text)}"
+                    f"<b>#{items[i].index}</b> {items[i].similarity:.2f} → {html.escape(items[i].leaf.rsplit('/', 1)[-1])}<br>"
+                    f"{hover_text(items[i].text)}"
                     for i in rows
                 ],
                 hoverinfo="text",
@@ -204,7 +212,7 @@ def leaves_frame(report: CoverageReport, limit: int | None = None) -> pd.DataFra
     import pandas as pd
 
     rows = sorted(report.leaves, key=lambda m: (-m.gap, m.path))[:limit]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {
                 "leaf": m.path,
@@ -219,12 +227,13 @@ def leaves_frame(report: CoverageReport, limit: int | None = None) -> pd.DataFra
         ],
         columns=["leaf", "gap", "seeds", "diversity", "demand", "similarity", "overlaps"],
     )
+    return safe_frame(frame)
 
 
 def overlaps_frame(report: CoverageReport) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {
                 "leaf A": o.a,
@@ -237,13 +246,14 @@ def overlaps_frame(report: CoverageReport) -> pd.DataFrame:
         ],
         columns=["leaf A", "leaf B", "centroid similarity", "near-duplicate seeds", "closest seeds"],
     )
+    return safe_frame(frame)
 
 
 def items_frame(report: CoverageReport, uncovered_only: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     rows: Sequence[Any] = [it for it in report.items if not (uncovered_only and it.covered)]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {
                 "#": it.index,
@@ -257,3 +267,4 @@ def items_frame(report: CoverageReport, uncovered_only: bool = False) -> pd.Data
         ],
         columns=["#", "text", "covered", "similarity", "best leaf", "cluster"],
     )
+    return safe_frame(frame)

@@ -20,7 +20,15 @@ def _run(argv: list[str]) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def json_doc(real_taxonomy: Path, seed_tasks: Path) -> dict:
+def json_doc(real_taxonomy: Path, seed_tasks: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    # Module-scoped: set up before the per-test workspace isolation, so it isolates itself (the
+    # shared real taxonomy must never get a .labui/ of ours).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LABUI_WORKSPACE", str(tmp_path_factory.mktemp("cli-ws")))
+        return _json_doc(real_taxonomy, seed_tasks)
+
+
+def _json_doc(real_taxonomy: Path, seed_tasks: Path) -> dict:
     code, text = _run(
         [
             "coverage",
@@ -86,7 +94,9 @@ def test_bad_inputs_exit_2(
         code, _ = _run(["coverage", str(real_taxonomy), *extra])
         err = capsys.readouterr().err
         assert code == EXIT_USAGE, extra
-        assert message in err and err.startswith("labui: error:"), err
+        # One plain line at the end says what is wrong (progress lines may come before it).
+        last = err.strip().splitlines()[-1]
+        assert message in last and last.startswith("labui: error:") and "Traceback" not in err, err
     code, _ = _run(["coverage", str(tmp_path / "nowhere"), "--data", str(seed_tasks)])
     assert code == EXIT_USAGE and "taxonomy folder not found" in capsys.readouterr().err
 

@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labui.ui.coverage_view import (
-    KEY_EDITOR_PREFILL,
     KEY_FIELDS,
     KEY_PATHS,
     KEY_SOURCE,
@@ -17,7 +16,7 @@ from labui.ui.coverage_view import (
     SOURCE_NONE,
 )
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 300  # a cold cache embeds ~900 texts on a CPU
 
 
@@ -36,7 +35,10 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 def test_real_data_run(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path, seed_tasks: Path) -> None:
     at = _coverage(monkeypatch, real_taxonomy)
-    assert at.button(key="cov_run") is not None and not at.metric  # nothing until asked
+    # What is known without an encoder shows at once; nothing is embedded until asked.
+    before = _metrics(at)
+    assert before["Leaves"] == "148" and int(before["Seed questions"].replace(",", "")) > 148
+    assert "Real items" not in before and not at.get("plotly_chart")
     at.text_input(key=KEY_PATHS).set_value(str(seed_tasks))
     at.text_input(key=KEY_FIELDS).set_value("instruction")
     at.button(key="cov_run").click().run()
@@ -46,7 +48,7 @@ def test_real_data_run(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path, see
     assert m["Leaves"] == "148" and m["Real items"] == "175"
     covered = int(m["Covered"].rstrip("%"))
     assert 10 < covered < 80
-    caption = " ".join(c.value for c in at.caption)
+    caption = " ".join(c.value for c in at.caption).replace("\\", "")  # markdown escapes off
     assert "all-MiniLM-L6-v2" in caption and " on " in caption and "embedded now" in caption
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert {d["type"] for c in charts for d in c["data"]} >= {"sunburst", "scattergl"}
@@ -57,11 +59,14 @@ def test_real_data_run(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path, see
     at.slider(key=KEY_THRESHOLD).set_value(0.5).run()
     assert int(_metrics(at)["Covered"].rstrip("%")) < covered
 
-    # Creating a leaf from a cluster hands a prefill to the Editor.
+    # Creating a leaf from a cluster opens the Editor on a new leaf prefilled from the cluster.
     create = [b for b in at.button if b.label == "Create leaf from cluster"]
     create[0].click().run()
-    prefill = at.session_state[KEY_EDITOR_PREFILL]
-    assert prefill["kind"] == "freeform_skill" and prefill["seeds"] and prefill["path"].count("/") >= 2
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [
+        e.value.replace("\\", "") for kind in ("info", "success", "markdown", "caption") for e in at.get(kind)
+    ]
+    assert any("prefilled with" in t and "seed example" in t for t in shown), shown
 
 
 def test_second_run_reuses_cache_and_bad_file_is_an_error(
@@ -73,7 +78,8 @@ def test_second_run_reuses_cache_and_bad_file_is_an_error(
     at.text_input(key=KEY_PATHS).set_value(str(bad))
     at.text_input(key=KEY_FIELDS).set_value("instruction")
     at.button(key="cov_run").click().run()
-    assert any("bad.jsonl:1: no field 'instruction'" in e.value for e in at.error)
+    # Shown escaped (the path and field are user input): compare without the markdown escapes.
+    assert any("bad.jsonl:1: no field 'instruction'" in e.value.replace("\\", "") for e in at.error)
 
     at.radio(key=KEY_SOURCE).set_value(SOURCE_NONE).run()
     at.button(key="cov_run").click().run()
@@ -82,3 +88,27 @@ def test_second_run_reuses_cache_and_bad_file_is_an_error(
     second = " ".join(c.value for c in at.caption)
     assert "taxonomy only" in second and "0 embedded now" in second, (first, second)
     assert _metrics(at)["Real items"] == "0"
+
+
+def test_hostile_rows_are_shown_as_text(
+    monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path, tmp_path: Path
+) -> None:
+    # Real-data rows that would be an image, a link and raw HTML if rendered as markdown.
+    bad = [
+        "![](http://127.0.0.1:9/x.png) draw me a picture please",
+        "[click](http://127.0.0.1:9/) for a recipe of pancakes with syrup",
+        '<img src="http://127.0.0.1:9/y.png"> bake bread with sourdough starter',
+    ]
+    data = tmp_path / "bad.jsonl"
+    data.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in bad))
+    at = _coverage(monkeypatch, sample_taxonomy)
+    at.text_input(key=KEY_PATHS).set_value(str(data))
+    at.button(key="cov_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.slider(key=KEY_THRESHOLD).set_value(1.0).run()  # every row uncovered: all in cluster examples
+    assert not at.exception, [e.value for e in at.exception]
+    markdown = [e.value for kind in ("markdown", "caption") for e in at.get(kind)]
+    for value in markdown:
+        assert "](http" not in value and "<img" not in value, value
+    shown = " ".join(t.value for t in at.text)
+    assert all(b.split(" ")[0] in shown for b in bad)  # the rows are there, as plain text

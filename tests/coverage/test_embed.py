@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from labui.coverage import embed
-from labui.coverage.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder, pick_device, text_hash
+from labui.coverage.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder, pick_device
 from labui.errors import UsageError
+from labui.fsio import sha256_text
 from labui.store import Store
-from tests.coverage_support import real_encoder
+from labui.store import embeddings as store_embeddings
+from tests.coverage.support import real_encoder
 
 TEXTS = [
     "Write a haiku about the sea.",
@@ -53,17 +55,25 @@ class Renamed:
         return self.inner.encode(texts, progress)
 
 
-def test_device_auto_prefers_cuda_then_mps_then_cpu() -> None:
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+)
+def test_device_auto_prefers_cuda_then_mps_then_cpu(
+    monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, expected: str
+) -> None:
     import torch
 
-    expected = (
-        "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
-    )
+    # The hardware probe is the boundary: each machine this runs on has one answer, the rule has three.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
     assert pick_device("auto") == expected
     assert pick_device("cpu") == "cpu"
-    if not torch.cuda.is_available():
+    if not cuda:
         with pytest.raises(UsageError, match="CUDA"):
             pick_device("cuda")
+    if not mps:
+        with pytest.raises(UsageError, match="mps"):
+            pick_device("mps")
     with pytest.raises(UsageError, match="unknown device"):
         pick_device("tpu")
 
@@ -133,7 +143,7 @@ def test_cache_persists_and_is_keyed_by_model(encoder: SentenceTransformerEmbedd
     with store.connect() as db:
         models = {m for (m,) in db.execute("SELECT DISTINCT model FROM embeddings")}
         (blob,) = db.execute(
-            "SELECT vector FROM embeddings WHERE sha256 = ?", (text_hash(TEXTS[0]),)
+            "SELECT vector FROM embeddings WHERE sha256 = ?", (sha256_text(TEXTS[0]),)
         ).fetchone()
     assert models == {embed.DEFAULT_MODEL, "another-model"}
     assert len(blob) == 384 * 4
@@ -142,7 +152,7 @@ def test_cache_persists_and_is_keyed_by_model(encoder: SentenceTransformerEmbedd
 def test_cache_lookup_in_chunks(
     encoder: SentenceTransformerEmbedder, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(embed, "SQL_CHUNK", 3)  # force several IN queries
+    monkeypatch.setattr(store_embeddings, "SQL_CHUNK", 3)  # force several IN queries
     texts = [f"request number {i}" for i in range(10)]
     cached = CachedEmbedder(encoder, store)
     first = cached.encode(texts)

@@ -1,4 +1,4 @@
-"""Coverage analysis on the real July-2024 taxonomy and the 175 self-instruct tasks, real encoder."""
+"""The coverage pipeline on the real July-2024 taxonomy and the 175 self-instruct tasks, real encoder."""
 
 from __future__ import annotations
 
@@ -9,22 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labui.coverage import analysis as coverage
-from labui.coverage.analysis import (
-    CoverageReport,
-    analyse,
-    build_report,
-    diversity,
-    effective_seeds,
-    gap_score,
-    leaf_prefill,
-)
+from labui.coverage.analysis import analyse, build_report
+from labui.coverage.clusters import choose_k, leaf_prefill
 from labui.coverage.embed import CachedEmbedder
+from labui.coverage.index import seed_texts
+from labui.coverage.metrics import REF_DIVERSITY, diversity, effective_seeds, gap_score
 from labui.coverage.realdata import load_bytes, load_files, parse_fields
+from labui.coverage.report import CoverageReport
+from labui.coverage.scoring import DEFAULT_THRESHOLD
 from labui.errors import UsageError
 from labui.store import Store
-from labui.taxonomy.tree import load_taxonomy
-from tests.coverage_support import real_encoder
+from labui.taxonomy import load_taxonomy
+from tests.coverage.support import real_encoder
 
 HAIKU = "compositional_skills/writing/freeform/poetry/haiku"
 TEMPERATURE = "compositional_skills/STEM/science/units_conversion/temperature_conversion"
@@ -38,8 +34,8 @@ def analysed(real_taxonomy: Path, seed_tasks: Path, tmp_path_factory: pytest.Tem
     embedder = CachedEmbedder(real_encoder(), store)
     data = load_files([seed_tasks], ["instruction"])
     tx = load_taxonomy(real_taxonomy)
-    report, index, vectors, scores = analyse(tx, data.texts, embedder)
-    return tx, data, report, index, vectors, scores, embedder
+    report, run = analyse(tx, data.texts, embedder)
+    return tx, data, report, run.index(), run.vectors, run.scores, embedder
 
 
 def _task(seed_tasks: Path, name: str) -> int:
@@ -77,7 +73,7 @@ def test_items_in_input_order_and_consistent(analysed) -> None:
         assert len(it.top) == 3 and it.top[0] == it.leaf and len(set(it.top)) == 3
         assert it.similarity == it.top_similarity[0] >= it.top_similarity[1] >= it.top_similarity[2]
         assert it.covered == (it.similarity >= report.threshold)
-    assert report.threshold == coverage.DEFAULT_THRESHOLD
+    assert report.threshold == DEFAULT_THRESHOLD
     # The tree covers some of these general tasks but far from all (no cooking, code, bias leaves).
     assert 0.1 < report.covered / len(report.items) < 0.8
 
@@ -122,7 +118,7 @@ def test_threshold_moves_the_split(analysed) -> None:
     assert low.covered > report.covered > high.covered
     none = build_report(index, data.texts, vectors, scores, 1.01)
     assert none.covered == 0 and sum(c.size for c in none.clusters) == 175
-    assert len(none.clusters) == coverage.choose_k(175)
+    assert len(none.clusters) == choose_k(175)
     assert sum(m.demand for m in none.leaves) == 0
 
 
@@ -133,7 +129,7 @@ def test_leaf_metrics(analysed) -> None:
     by = {m.path: m for m in report.leaves}
     for leaf in tx.leaves:
         m = by[leaf.path]
-        assert m.seed_count == len(coverage.seed_texts(leaf))
+        assert m.seed_count == len(seed_texts(leaf))
         assert 0.0 <= m.diversity <= 2.0 and 0.0 <= m.thinness <= 1.0 and 0.0 <= m.gap <= 1.0
         if m.seed_count < 2:
             assert m.diversity == 0.0 and m.thinness >= 0.8
@@ -163,7 +159,7 @@ def test_formulas() -> None:
     assert diversity(v[:1]) == 0.0
     assert effective_seeds(0, 0.0) == 0.0
     assert effective_seeds(5, 0.0) == 1.0  # five copies are one seed
-    assert effective_seeds(5, coverage.REF_DIVERSITY) == 5.0
+    assert effective_seeds(5, REF_DIVERSITY) == 5.0
     assert gap_score(1.0, 0, 10) == 0.5 and gap_score(1.0, 10, 10) == 1.0 and gap_score(0.0, 10, 10) == 0.0
 
 
