@@ -1,0 +1,257 @@
+"""The Review page's focus view: one sample, its evidence, and keyboard actions that bring up the next.
+
+The view is a fragment, so a decision reruns only it; every button changes state in its on_click
+callback (a click is never lost to a rerun). The page's filter lives in session state under the keys
+here. Sample text is shown only through labui.ui.text (st.text blocks, or md_escape pieces for the
+PII highlight); the open sample is kept in the URL (?sample=ID) so a refresh comes back to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from labui.errors import LabuiError
+from labui.review import decisions
+from labui.store.db import Store
+from labui.store.review import (
+    Filter,
+    Flag,
+    current_decision,
+    flags_for,
+    get_sample,
+    next_after,
+    review_history,
+    set_mark,
+    undo,
+)
+from labui.store.samples import SampleRow
+from labui.ui import nav, state
+from labui.ui.text import md_escape, show
+
+KEY_REVIEWER = "rv_reviewer"
+KEY_RUNS = "rv_runs"
+KEY_BRANCH = "rv_branch"
+KEY_STATUS = "rv_status"
+KEY_GATES = "rv_gates"
+KEY_SEARCH = "rv_search"
+KEY_JUDGE = "rv_judge_max"  # 0 = any score
+KEY_MARKED = "rv_marked"
+KEY_IDS = "rv_ids"  # a hand-picked set (the disagreement queue, find similar)
+KEY_CURRENT = "rv_current"  # the sample id in the focus view
+KEY_EDITING = "rv_editing"
+KEY_MESSAGE = "rv_message"
+KEY_REASON = "rv_reason"
+KEY_SIMILAR = "rv_similar"  # the sample whose neighbours were asked for
+
+
+def page_filter() -> Filter:
+    ss = st.session_state
+    judge = float(ss.get(KEY_JUDGE) or 0)
+    return Filter(
+        run_ids=tuple(ss.get(KEY_RUNS) or ()),
+        branch=(ss.get(KEY_BRANCH) or "").strip(),
+        statuses=tuple(ss.get(KEY_STATUS) or ()),
+        gates=tuple(ss.get(KEY_GATES) or ()),
+        search=ss.get(KEY_SEARCH) or "",
+        judge_max=judge if judge > 0 else None,
+        marked_by="*" if ss.get(KEY_MARKED) else "",
+        ids=tuple(ss.get(KEY_IDS) or ()),
+    )
+
+
+def reviewer() -> str:
+    return str(st.session_state.get(KEY_REVIEWER) or "").strip()
+
+
+def say(text: str) -> None:
+    st.session_state[KEY_MESSAGE] = text
+
+
+def open_sample(sample_id: int | None) -> None:
+    st.session_state[KEY_CURRENT] = sample_id
+    st.session_state[KEY_EDITING] = False
+    if sample_id is None:
+        st.query_params.pop(nav.QUERY_SAMPLE, None)
+    else:
+        st.query_params[nav.QUERY_SAMPLE] = str(sample_id)
+
+
+def advance(store: Store, after: int) -> None:
+    nxt = next_after(store, page_filter(), after)
+    open_sample(nxt.id if nxt else None)
+
+
+def act(store: Store, sample_id: int, verb: str) -> None:
+    """The callback of the focus view's buttons: decide, then show the next sample."""
+    try:
+        who = reviewer()
+        if verb == "accept":
+            decisions.accept(store, sample_id, who)
+        elif verb == "reject":
+            decisions.reject(store, sample_id, who, st.session_state.get(KEY_REASON, ""))
+        elif verb == "mark":
+            set_mark(store, sample_id, who or "anonymous")
+            say(f"#{sample_id} marked for a second look")
+        elif verb == "undo":
+            done = undo(store, reviewer=who)
+            if done is None:
+                say("Nothing to undo.")
+                return
+            say(f"Undone: {done.kind} of {done.count} sample(s) ({done.description}).")
+            if done.description.startswith("#"):
+                open_sample(int(done.description[1:]))
+            return
+        if verb in ("accept", "reject"):
+            say(f"#{sample_id} {verb}ed.")
+        advance(store, sample_id)
+    except LabuiError as exc:
+        say(str(exc))
+
+
+def save_edit(store: Store, sample_id: int) -> None:
+    ss = st.session_state
+    try:
+        decisions.edit(
+            store,
+            sample_id,
+            reviewer(),
+            question=ss.get(f"rv_q_{sample_id}", ""),
+            answer=ss.get(f"rv_a_{sample_id}", ""),
+            context=ss.get(f"rv_c_{sample_id}") or None,
+        )
+        say(f"#{sample_id} edited.")
+        ss[KEY_EDITING] = False
+    except LabuiError as exc:
+        say(str(exc))
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    """Markdown of `text` with the spans on a red background, built only from escaped pieces."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(md_escape(text[pos:start]))
+        out.append(":red-background[" + md_escape(text[start:end]) + "]")
+        pos = end
+    out.append(md_escape(text[pos:]))
+    return "".join(out)
+
+
+def _other_side(store: Store, sample: SampleRow, flag: Flag) -> None:
+    if isinstance(flag.other, int):
+        other = get_sample(store, flag.other)
+        if other is not None:
+            left, right = st.columns(2)
+            with left:
+                st.caption(f"this sample #{sample.id}")
+                show(f"{sample.question}\n\n{sample.answer}")
+            with right:
+                st.caption(f"#{other.id}")
+                show(f"{other.question}\n\n{other.answer}")
+    elif isinstance(flag.other, str) and "#" in flag.other:
+        leaf_path, _, number = flag.other.rpartition("#")
+        tx = state.current_taxonomy()
+        leaf = tx.leaf(leaf_path) if tx else None
+        if leaf is not None and number.isdigit() and 0 < int(number) <= len(leaf.seeds):
+            st.caption(f"seed {number} of {md_escape(leaf_path)}")
+            show(leaf.seeds[int(number) - 1].text())
+
+
+def evidence(store: Store, sample: SampleRow, flags: list[Flag]) -> None:
+    st.caption(
+        f"Leaf {md_escape(sample.leaf_path)} · seeds {md_escape(str(list(sample.seed_ids)))} · "
+        f"teacher {md_escape(sample.teacher_model)} · prompt {md_escape(sample.prompt_version)} · "
+        f"run {sample.run_id}"
+    )
+    if not flags:
+        st.caption("No gate flagged this sample.")
+    for flag in flags:
+        st.markdown(f"**{flag.gate}**: {md_escape(flag.reason)}")
+        _other_side(store, sample, flag)
+        for field in ("question", "answer", "context"):
+            spans = [(s, e) for f, s, e, _ in flag.spans if f == field]
+            if spans:
+                st.markdown(f"{field}: " + highlighted(getattr(sample, field) or "", spans))
+    scores = {k: v for k, v in sample.stages.items() if isinstance(v, dict) and "score" in v}
+    if scores:
+        st.caption("judges: " + md_escape(", ".join(f"{k} {v['score']}" for k, v in sorted(scores.items()))))
+
+
+def _buttons(store: Store, sample_id: int) -> None:
+    ss = st.session_state
+    missing = not reviewer()
+    cols = st.columns(7)
+    spec: list[tuple[str, str, str, Any, tuple[Any, ...], bool]] = [
+        ("Accept", "rv_accept", "a", act, (store, sample_id, "accept"), missing),
+        ("Reject", "rv_reject", "x", act, (store, sample_id, "reject"), missing),
+        ("Edit", "rv_edit", "e", ss.__setitem__, (KEY_EDITING, True), False),
+        ("Skip", "rv_skip", "s", advance, (store, sample_id), False),
+        ("Second look", "rv_mark", "m", act, (store, sample_id, "mark"), False),
+        ("Undo", "rv_undo", "u", act, (store, sample_id, "undo"), False),
+        ("Find similar", "rv_find", "f", ss.__setitem__, (KEY_SIMILAR, sample_id), False),
+    ]
+    for col, (text, key, shortcut, fn, args, disabled) in zip(cols, spec, strict=True):
+        col.button(
+            text,
+            key=key,
+            shortcut=shortcut,
+            disabled=disabled,
+            on_click=fn,
+            args=args,
+            help=f"key {shortcut}",
+        )
+
+
+@st.fragment
+def focus(store: Store) -> None:
+    """One sample with its evidence and the keyboard actions; reruns alone."""
+    ss = st.session_state
+    if ss.get(KEY_MESSAGE):
+        st.info(md_escape(ss[KEY_MESSAGE]))
+    if ss.get(KEY_CURRENT) is None:
+        first = next_after(store, page_filter(), 0)
+        open_sample(first.id if first else None)
+    sid = ss.get(KEY_CURRENT)
+    sample = get_sample(store, sid) if sid is not None else None
+    if sample is None:
+        st.write("Nothing left in this filter.")
+        st.button("Undo", key="rv_undo_empty", shortcut="u", on_click=act, args=(store, 0, "undo"))
+        return
+    dec = current_decision(store, sample.id)
+    st.subheader(f"Sample #{sample.id} · {dec.status if dec else 'new'}")
+    q, a, c = decisions.effective_text(store, sample.id)
+    for name, text in (
+        ("context", c if sample.context is not None else None),
+        ("question", q),
+        ("answer", a),
+    ):
+        if text is not None:
+            st.caption(name)
+            show(text)
+    _buttons(store, sample.id)
+    st.text_input("Reason for a reject", key=KEY_REASON)
+    if not reviewer():
+        st.warning("Enter a reviewer name to decide.")
+    if ss.get(KEY_EDITING):
+        st.text_area("Question", value=q, key=f"rv_q_{sample.id}")
+        st.text_area("Answer", value=a, key=f"rv_a_{sample.id}")
+        if sample.context is not None:
+            st.text_area("Context", value=c or "", key=f"rv_c_{sample.id}")
+        st.button(
+            "Save edit", key="rv_save", disabled=not reviewer(), on_click=save_edit, args=(store, sample.id)
+        )
+    if dec is not None and dec.status == "edited":
+        st.caption("Diff from the generated text")
+        diff = decisions.text_diff(f"{sample.question}\n{sample.answer}", f"{q}\n{a}")
+        st.code(diff or "(no change)", language="diff")
+    with st.expander("Evidence", expanded=True):
+        evidence(store, sample, flags_for(store, [sample.id]).get(sample.id, []))
+    with st.expander("History"):
+        for h in review_history(store, sample.id):
+            d = h.decision
+            st.text(
+                f"{d.status} by {d.reviewer}{': ' + d.reason if d.reason else ''}{' (undone)' if h.undone else ''}"
+            )

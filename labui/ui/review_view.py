@@ -1,0 +1,280 @@
+"""The Review page: filters with counts per status and progress per leaf, the focus view
+(labui.ui.review_focus), the queue, the trash, bulk decisions with a count to confirm, the gates,
+find similar, and reviewer agreement with its disagreement queue.
+
+Buttons change state in their on_click callbacks; work that needs the encoder (gates with semantic
+duplicates, find similar) runs in the body of the next run, asked for by a callback.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from labui.coverage.embed import DEFAULT_MODEL, CachedEmbedder
+from labui.errors import LabuiError
+from labui.review import decisions
+from labui.review.agreement import agreement, disagreements
+from labui.review.gates import GATES, run_gates
+from labui.review.similar import similar
+from labui.store.db import Store
+from labui.store.review import STATUSES, Filter, decision_counts, flags_for, queue_page, status_counts
+from labui.store.samples import list_runs
+from labui.ui import nav, state
+from labui.ui import review_focus as rf
+from labui.ui.text import error, label, md_escape
+
+PAGE_SIZE = 50
+KEY_EXCLUDE = "rv_exclude"
+KEY_CONFIRM = "rv_confirm"
+KEY_SIMILAR_RESULT = "rv_similar_result"  # ((sample id, filter), most, least)
+KEY_GATES_PENDING = "rv_gates_pending"  # "plain" | "encoder", set by a button's callback
+
+
+def _restore(store: Store, sample_id: int) -> None:
+    try:
+        decisions.restore(store, sample_id, rf.reviewer())
+        rf.say(f"#{sample_id} restored to the queue.")
+    except LabuiError as exc:
+        rf.say(str(exc))
+
+
+def _bulk(store: Store, verb: str, flt: Filter, expected: int) -> None:
+    if st.session_state.get(KEY_CONFIRM) != expected:
+        rf.say(f"Type the count ({expected}) to confirm.")
+        return
+    try:
+        _, changed = decisions.bulk(
+            store, flt, verb, rf.reviewer(), st.session_state.get(rf.KEY_REASON, ""), "page filter"
+        )
+        rf.say(f"Bulk {verb}: {changed} sample(s) changed (one action: Undo takes it back).")
+        st.session_state[KEY_CONFIRM] = 0
+    except LabuiError as exc:
+        rf.say(str(exc))
+
+
+def _reject_dups(store: Store) -> None:
+    try:
+        _, changed = decisions.reject_duplicates_keep_first(store, rf.page_filter(), rf.reviewer())
+        rf.say(f"Rejected {changed} flagged duplicate(s), kept each group's first.")
+    except LabuiError as exc:
+        rf.say(str(exc))
+
+
+def _embedder(store: Store) -> CachedEmbedder:
+    return CachedEmbedder(state.encoder(DEFAULT_MODEL, "auto", 64), store)
+
+
+def _filters(store: Store) -> None:
+    ss = st.session_state
+    with st.expander("Filters", expanded=True):
+        cols = st.columns(4)
+        cols[0].multiselect("Runs", [run.id for run, *_ in list_runs(store)], key=rf.KEY_RUNS)
+        cols[1].text_input("Leaf or branch", key=rf.KEY_BRANCH)
+        cols[2].multiselect("Status", STATUSES, key=rf.KEY_STATUS)
+        cols[3].multiselect("Flag", GATES, key=rf.KEY_GATES)
+        cols = st.columns(4)
+        cols[0].text_input(
+            "Search", key=rf.KEY_SEARCH, help="words anywhere in the question, answer or context"
+        )
+        cols[1].number_input("Judge score at most (0: any)", min_value=0.0, step=0.5, key=rf.KEY_JUDGE)
+        cols[2].checkbox("Second look only", key=rf.KEY_MARKED)
+        if ss.get(rf.KEY_IDS):
+            cols[3].button("Clear the picked samples", on_click=ss.__setitem__, args=(rf.KEY_IDS, []))
+
+
+def _queue(store: Store, flt: Filter) -> None:
+    rows = queue_page(store, flt, limit=PAGE_SIZE)
+    flags = flags_for(store, [s.id for s, _ in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                "id": s.id,
+                "status": d.status if d else "new",
+                "leaf": s.leaf_path,
+                "question": s.question[:120],
+                "flags": ", ".join(sorted({f.gate for f in flags.get(s.id, [])})),
+            }
+            for s, d in rows
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")  # dataframe cells are text, never markdown
+    per_leaf = decision_counts(store, flt.run_ids)
+    if per_leaf:
+        st.caption("Progress per leaf")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"leaf": k, **v, "done": f"{1 - v['new'] / max(1, sum(v.values())):.0%}"}
+                    for k, v in per_leaf.items()
+                ]
+            ),
+            hide_index=True,
+        )
+
+
+def _trash(store: Store) -> None:
+    rows = queue_page(store, replace(rf.page_filter(), statuses=("rejected",)), limit=PAGE_SIZE)
+    if not rows:
+        st.write("The trash is empty.")
+    for s, d in rows:
+        cols = st.columns([5, 1])
+        cols[0].markdown(f"\\#{s.id} · {label(s.question)} · reason: {md_escape(d.reason if d else '')}")
+        cols[1].button("Restore", key=f"rv_restore_{s.id}", on_click=_restore, args=(store, s.id))
+
+
+def _bulk_panel(store: Store, flt: Filter) -> None:
+    raw = st.text_input("Leave out sample ids (comma-separated)", key=KEY_EXCLUDE)
+    exclude = tuple(int(x) for x in raw.replace(" ", "").split(",") if x.isdigit())
+    target = replace(flt, exclude=exclude)
+    count = sum(status_counts(store, target).values())
+    st.write(f"{count} sample(s) match the filter" + (f", {len(exclude)} left out." if exclude else "."))
+    st.number_input("Type the count to confirm", min_value=0, step=1, key=KEY_CONFIRM)
+    who = not rf.reviewer()
+    cols = st.columns(4)
+    for col, verb in zip(cols, ("accept", "reject", "restore"), strict=False):
+        col.button(
+            f"Bulk {verb}",
+            key=f"rv_bulk_{verb}",
+            disabled=who,
+            on_click=_bulk,
+            args=(store, verb, target, count),
+        )
+    cols[3].button(
+        "Reject flagged duplicates, keep each group's first",
+        key="rv_dups",
+        disabled=who,
+        on_click=_reject_dups,
+        args=(store,),
+    )
+
+
+def _tick(bar: Any, step: str, done: int, total: int) -> None:
+    bar.progress(min(1.0, done / max(1, total)), text=step)
+
+
+def _gates_panel(store: Store, flt: Filter) -> None:
+    ss = st.session_state
+    cols = st.columns(2)
+    cols[0].button(
+        "Run the gates", key="rv_gates_plain", on_click=ss.__setitem__, args=(KEY_GATES_PENDING, "plain")
+    )
+    cols[1].button(
+        "Run the gates with the encoder (semantic duplicates, diversity)",
+        key="rv_gates_encoder",
+        on_click=ss.__setitem__,
+        args=(KEY_GATES_PENDING, "encoder"),
+    )
+    pending = ss.pop(KEY_GATES_PENDING, None)
+    if pending:
+        bar = st.progress(0.0, text="Running the gates")
+        try:
+            report = run_gates(
+                store,
+                state.current_taxonomy(),
+                run_ids=flt.run_ids,
+                embedder=_embedder(store) if pending == "encoder" else None,
+                progress=lambda step, done, total: _tick(bar, step, done, total),
+            )
+            rf.say(f"Gates: {report.samples} samples, {report.flagged} flagged: {report.flags}")
+            for leaf, div in report.diversity.items():
+                if div.get("warning"):
+                    st.warning(md_escape(f"{leaf}: {div['warning']}"))
+        except LabuiError as exc:
+            error(str(exc))
+        bar.empty()
+
+
+def _similar_panel(store: Store, flt: Filter) -> None:
+    sid = st.session_state.get(rf.KEY_SIMILAR)
+    if sid is None:
+        st.caption("Press Find similar (key f) on a sample.")
+        return
+    flt = replace(flt, ids=())
+    cached = st.session_state.get(KEY_SIMILAR_RESULT)
+    if not cached or cached[0] != (sid, flt):  # the encoder runs once per sample and filter
+        with st.spinner("Comparing samples"):
+            cached = ((sid, flt), *similar(store, _embedder(store), int(sid), flt))
+        st.session_state[KEY_SIMILAR_RESULT] = cached
+    _, most, least = cached
+    for title, rows in ((f"Most similar to #{sid}", most), ("Least similar", least)):
+        st.caption(title)
+        for n in rows:
+            st.button(
+                f"#{n.sample_id} · cosine {n.cosine:.2f} · {label(n.question, 70)}",
+                key=f"rv_open_{title[:4]}_{n.sample_id}",
+                on_click=rf.open_sample,
+                args=(n.sample_id,),
+            )
+
+
+def _agreement(store: Store) -> None:
+    rows = agreement(store)
+    if not rows:
+        st.write("No sample has been decided by two reviewers yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "leaf": r.leaf_path,
+                    "reviewers": " / ".join(r.reviewers),
+                    "samples": r.samples,
+                    "kappa": r.kappa,
+                    "disagree": r.disagreements,
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+    )
+    ids = [sid for sid, _, _ in disagreements(store)]
+    st.button(
+        f"Review the {len(ids)} disagreement(s)",
+        key="rv_disagree",
+        disabled=not ids,
+        on_click=st.session_state.__setitem__,
+        args=(rf.KEY_IDS, ids),
+    )
+
+
+def review_page() -> None:
+    st.title("Review")
+    tx = state.current_taxonomy()
+    if tx is None:
+        error("Open a taxonomy first (sidebar).")
+        return
+    store = Store.for_taxonomy(tx.root)
+    ss = st.session_state
+    if nav.KEY_REVIEW_SAMPLE in ss:
+        rf.open_sample(ss.pop(nav.KEY_REVIEW_SAMPLE))
+    elif rf.KEY_CURRENT not in ss and st.query_params.get(nav.QUERY_SAMPLE, "").isdigit():
+        ss[rf.KEY_CURRENT] = int(st.query_params[nav.QUERY_SAMPLE])  # a refresh comes back to it
+    if nav.KEY_REVIEW_RUN in ss:
+        ss[rf.KEY_RUNS] = [ss.pop(nav.KEY_REVIEW_RUN)]
+    ss.setdefault(rf.KEY_REVIEWER, getpass.getuser())
+    st.text_input("Reviewer", key=rf.KEY_REVIEWER)
+    _filters(store)
+    flt = rf.page_filter()
+    counts = status_counts(store, flt)
+    for col, status in zip(st.columns(4), STATUSES, strict=True):
+        col.metric(status, counts[status])
+    tabs = st.tabs(["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"])
+    with tabs[0]:
+        rf.focus(store)
+    with tabs[1]:
+        _queue(store, flt)
+    with tabs[2]:
+        _trash(store)
+    with tabs[3]:
+        _bulk_panel(store, flt)
+    with tabs[4]:
+        _gates_panel(store, flt)
+    with tabs[5]:
+        _similar_panel(store, flt)
+    with tabs[6]:
+        _agreement(store)

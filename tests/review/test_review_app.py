@@ -1,0 +1,80 @@
+"""The Review page through Streamlit's AppTest: decide, undo, edit, trash and restore, bulk, safe text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from labui.store import Store
+from labui.store.review import Filter, current_decision, status_counts
+from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH
+from tests.review.support import add_run, add_samples, clean
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "review.py")
+
+
+def _app(root: Path) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.session_state[KEY_SHELL_STARTED] = True
+    at.session_state[KEY_TAXONOMY_PATH] = str(root)
+    at.session_state["rv_reviewer"] = "ana"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _button(at: AppTest, key: str) -> Any:
+    return next(b for b in at.button if b.key == key)
+
+
+def test_review_flow(store: Store, sample_taxonomy: Path) -> None:
+    run = add_run(store)
+    hostile = {
+        "question": "<script>alert(1)</script> [x](http://evil.example)",
+        "answer": "**bold** <b>no</b>",
+    }
+    ids = add_samples(store, run, [hostile, *clean(3)])
+    at = _app(sample_taxonomy)
+    texts = [t.value for t in at.text]
+    assert hostile["question"] in texts and hostile["answer"] in texts  # shown as text blocks
+    assert not any("<script>" in m.value for m in at.markdown)
+    _button(at, "rv_accept").click().run()
+    assert current_decision(store, ids[0]).status == "accepted"  # type: ignore[union-attr]
+    _button(at, "rv_undo").click().run()
+    assert current_decision(store, ids[0]) is None
+    _button(at, "rv_reject").click().run()  # ids[0] again after the undo
+    assert current_decision(store, ids[0]).status == "rejected"  # type: ignore[union-attr]
+    _button(at, "rv_edit").click().run()
+    at.text_area(key=f"rv_a_{ids[1]}").set_value("A better answer.")
+    _button(at, "rv_save").click().run()
+    dec = current_decision(store, ids[1])
+    assert dec is not None and dec.status == "edited" and dec.answer == "A better answer."
+    _button(at, f"rv_restore_{ids[0]}").click().run()
+    assert current_decision(store, ids[0]) is None
+    at.number_input(key="rv_confirm").set_value(4).run()
+    _button(at, "rv_bulk_reject").click().run()
+    assert status_counts(store, Filter())["rejected"] == 4  # every match, the edited one too
+    assert not at.exception
+
+
+def test_gates_from_the_page_and_the_evidence(store: Store, sample_taxonomy: Path) -> None:
+    run = add_run(store)
+    base = clean(3)
+    pii = {"question": "Who to call?", "answer": "Call <b>Bob</b> at bob@example.com today."}
+    ids = add_samples(store, run, [pii, *base, base[0]])
+    at = _app(sample_taxonomy)
+    _button(at, "rv_gates_plain").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert status_counts(store, Filter(gates=("exact_duplicate",)))["new"] == 1
+    at.run()  # the focus view shows the first sample's evidence: the PII span highlighted, escaped
+    shown = [m.value for m in at.markdown]
+    # escaped pieces only (md_escape also breaks the e-mail autolink with a word joiner)
+    assert any(":red-background[bob" in m and "example\\.com]" in m for m in shown), shown
+    assert not any("<b>" in m for m in shown)
+    assert any("pii" in m and "email in the answer" in m for m in shown)
+    at.session_state["rv_current"] = ids[4]
+    at.run()
+    texts = [t.value for t in at.text]
+    assert texts.count(f"{base[0]['question']}\n\n{base[0]['answer']}") >= 2  # side by side
