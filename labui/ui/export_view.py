@@ -1,0 +1,182 @@
+"""The Export page: pick runs and leaves or branches, see per-leaf counts before writing, write the
+export to a folder or prepare a zip to download, and read the dataset card it wrote (as text).
+
+Buttons only record the request in session state (on_click); the body of the next run does the work
+with a progress bar, so a click is never lost to a rerun.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from labui.errors import LabuiError
+from labui.export.archive import zip_export
+from labui.export.messages import DEFAULT_SYSTEM_PROMPT
+from labui.export.writer import FILE_KINDS, ExportOptions, check_exportable, export_dataset, select_leaves
+from labui.store.db import Store, default_workspace
+from labui.store.samples import list_runs
+from labui.taxonomy import Taxonomy
+from labui.ui import state
+from labui.ui.text import error, md_code, md_escape
+
+KEY_RUNS = "exp_runs"
+KEY_LEAVES = "exp_leaves"
+KEY_UNREVIEWED = "exp_unreviewed"
+KEY_FILES = "exp_files"
+KEY_PROMPT = "exp_system_prompt"
+KEY_OUT = "exp_out"
+KEY_PENDING = "exp_pending"  # "write" | "zip", set by a button's callback
+KEY_RESULT = "exp_result"  # what the last export wrote: dict(out, samples, per_leaf, files, card, zip)
+KEY_ERROR = "exp_error"
+
+
+def default_out(tx: Taxonomy) -> Path:
+    """Exports live in the workspace by default (the taxonomy repository stays clean)."""
+    return default_workspace(tx.root) / "exports" / tx.root.name
+
+
+def _request(kind: str) -> None:
+    st.session_state[KEY_PENDING] = kind
+    st.session_state.pop(KEY_ERROR, None)
+
+
+def _branches(leaves: list[str]) -> list[str]:
+    """Every leaf and every folder above one: what the leaf/branch picker offers."""
+    out = set(leaves)
+    for leaf in leaves:
+        parts = leaf.split("/")
+        out.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return sorted(out)
+
+
+def _options() -> ExportOptions:
+    return ExportOptions(
+        run_ids=tuple(st.session_state.get(KEY_RUNS) or ()),
+        leaves=tuple(st.session_state.get(KEY_LEAVES) or ()),
+        files=tuple(st.session_state.get(KEY_FILES) or ()),
+        include_unreviewed=bool(st.session_state.get(KEY_UNREVIEWED)),
+        system_prompt=str(st.session_state.get(KEY_PROMPT) or DEFAULT_SYSTEM_PROMPT),
+    )
+
+
+def _run_export(store: Store, tx: Taxonomy, kind: str, options: ExportOptions) -> None:
+    out = Path(str(st.session_state.get(KEY_OUT) or default_out(tx))).expanduser()
+    if kind == "zip":  # the download is built from its own folder, beside the default one
+        out = default_out(tx).parent / f"{tx.root.name}-download"
+    bar = st.progress(0.0, text="Exporting…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(
+            min(1.0, done / total) if total else 1.0, text=f"Exporting… {done:,} of {total:,} samples"
+        )
+
+    try:
+        result = export_dataset(store, tx, out, options, progress=progress)
+    except LabuiError as exc:
+        st.session_state[KEY_ERROR] = str(exc)
+        return
+    finally:
+        bar.empty()
+    done: dict[str, Any] = {**result.to_json(), "card": (result.out / "README.md").read_text("utf-8")}
+    if kind == "zip":
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+        done["zip"] = str(zip_export(result.out, out.with_name(f"{tx.root.name}-export-{stamp}.zip")))
+    st.session_state[KEY_RESULT] = done
+
+
+def _counts_table(counts: dict[str, dict[str, int]], options: ExportOptions) -> None:
+    wanted = ("accepted", "edited", "new") if options.include_unreviewed else ("accepted", "edited")
+    rows = [
+        {
+            "leaf": leaf,
+            "accepted": by["accepted"],
+            "edited": by["edited"],
+            "not reviewed": by["new"],
+            "rejected": by["rejected"],
+            "to export": sum(by[s] for s in wanted),
+        }
+        for leaf, by in counts.items()
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _show_result(done: dict[str, Any]) -> None:
+    st.success(f"Exported {done['samples']:,} samples to {md_code(done['out'])}", icon=":material/task_alt:")
+    if done.get("zip"):
+        zip_path = Path(done["zip"])
+        if zip_path.is_file():
+            st.download_button(
+                "Download the zip",
+                data=zip_path.read_bytes(),
+                file_name=zip_path.name,
+                mime="application/zip",
+            )
+    plot = Path(done["out"]) / "per_leaf.png"
+    if plot.is_file():
+        st.image(str(plot), caption="Samples per leaf")
+    st.subheader("Dataset card (README.md)")
+    st.caption("Shown as written: the card quotes leaf paths, teacher and reviewer names.")
+    st.code(done["card"], language="markdown")
+
+
+def render() -> None:
+    st.title("Export")
+    tx = state.current_taxonomy()
+    if tx is None:
+        return
+    store = Store.for_taxonomy(tx.root)
+    runs = list_runs(store)
+    if not runs:
+        st.info("No generation runs in this workspace yet: generate samples and review them first.")
+        return
+    labels = {
+        run.id: f"#{run.id} · {run.teacher_model} · {run.status} · {samples:,} samples"
+        for run, _, _, samples in runs
+    }
+    st.multiselect(
+        "Runs", list(labels), format_func=lambda i: labels[i], key=KEY_RUNS, placeholder="Every run"
+    )
+    all_counts = select_leaves(store, tuple(st.session_state.get(KEY_RUNS) or ()), ())
+    st.multiselect(
+        "Leaves or branches", _branches(list(all_counts)), key=KEY_LEAVES, placeholder="Every leaf"
+    )
+    left, right = st.columns(2)
+    with left:
+        st.multiselect("Data files", list(FILE_KINDS), default=list(FILE_KINDS), key=KEY_FILES)
+        st.checkbox(
+            "Include samples nobody reviewed",
+            key=KEY_UNREVIEWED,
+            help="The card says so; rejected never leave.",
+        )
+    with right:
+        st.text_area("System prompt", value=DEFAULT_SYSTEM_PROMPT, key=KEY_PROMPT, height=90)
+    options = _options()
+    problem = None
+    try:
+        counts = select_leaves(store, options.run_ids, options.leaves)
+        total = check_exportable(counts, options)
+    except LabuiError as exc:
+        counts, total, problem = {}, 0, str(exc)
+    if counts:
+        _counts_table(counts, options)
+    st.metric("Samples to export", f"{total:,}")
+    if problem:
+        error(problem)
+    st.text_input("Export folder", value=str(default_out(tx)), key=KEY_OUT)
+    a, b = st.columns(2)
+    blocked = problem is not None or not options.files
+    a.button("Write export", type="primary", disabled=blocked, on_click=_request, args=("write",))
+    b.button("Prepare a zip to download", disabled=blocked, on_click=_request, args=("zip",))
+    pending = st.session_state.pop(KEY_PENDING, None)
+    if pending and not blocked:
+        _run_export(store, tx, pending, options)
+    if st.session_state.get(KEY_ERROR):
+        error(str(st.session_state[KEY_ERROR]))
+    done = st.session_state.get(KEY_RESULT)
+    if done:
+        _show_result(done)
+    st.caption(f"Workspace: {md_escape(str(store.path))}")

@@ -1,0 +1,106 @@
+"""An export killed with SIGKILL half way leaves the earlier export whole; the next export cleans up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from labui.export.writer import ExportOptions, export_dataset, recover
+from labui.store.db import Store
+from labui.store.review import decide
+from labui.taxonomy import Taxonomy
+from tests.export.support import HAIKU, Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from labui.export.writer import ExportOptions, export_dataset
+    from labui.store.db import Store
+    from labui.taxonomy import load_taxonomy
+
+    db, tax, out, ready = sys.argv[1:5]
+
+    def progress(done, total):
+        Path(ready).write_text(str(done))  # rows are being written now: the parent kills us here
+        time.sleep(60)
+
+    export_dataset(Store(Path(db)), load_taxonomy(tax), Path(out), ExportOptions(batch=2), progress=progress)
+    """
+)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_kill_9_during_an_export_leaves_the_old_export_intact(
+    store: Store, taxonomy: Taxonomy, reviewed: Workspace, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    export_dataset(store, taxonomy, out, ExportOptions())
+    before = _snapshot(out)
+    decide(store, reviewed.ids[HAIKU][4], "accepted", reviewer="ana")  # the next export would differ
+    ready = tmp_path / "ready"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(store.path), str(taxonomy.root), str(out), str(ready)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), "the child export never reached its rows"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    assert _snapshot(out) == before  # the old export, whole
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".export.labui-export-")]
+    assert len(leftovers) == 1 and (leftovers[0] / "train.jsonl").exists()  # killed mid-write
+    result = export_dataset(store, taxonomy, out, ExportOptions())
+    assert result.samples == 10
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export.labui-")]
+
+
+def test_recover_puts_back_an_export_moved_aside_by_a_killed_swap(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs
+    aside = tmp_path / f".export.labui-old-{gone.pid}-0123abcd.tmp"
+    aside.mkdir()
+    (aside / "train.jsonl").write_text("{}\n")
+    mine = tmp_path / f".export.labui-export-{os.getpid()}-0123abcd.tmp"  # a live export's folder
+    mine.mkdir()
+    recover(out)
+    assert (out / "train.jsonl").read_text() == "{}\n" and not aside.exists()
+    assert mine.exists()  # never touched: its process is alive
+
+
+def test_replacing_without_an_atomic_exchange_still_replaces_whole(
+    store: Store, taxonomy: Taxonomy, reviewed: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import labui.export.writer as writer
+
+    out = tmp_path / "export"
+    export_dataset(store, taxonomy, out, ExportOptions())
+    monkeypatch.setattr(writer, "_exchange", lambda a, b: False)  # a system without renameat2
+    decide(store, reviewed.ids[HAIKU][4], "accepted", reviewer="ana")
+    assert export_dataset(store, taxonomy, out, ExportOptions(files=("jsonl",))).samples == 10
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "per_leaf.png",
+        "quality.json",
+        "train.jsonl",
+    ]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export.")] == []
