@@ -1,5 +1,6 @@
-"""The Taxonomy page: the tree, the list of leaves, one leaf with its diagnostics (see labui/ui/taxonomy_view)."""
+"""Taxonomy: the tree, the list of leaves, one leaf with its diagnostics (labui.ui.taxonomy_view)."""
 
+from labui.ui import shell
 from labui.ui.taxonomy_view import taxonomy_page
 
-taxonomy_page()
+shell.page(taxonomy_page)

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from labui.taxonomy import treeviz
-from labui.taxonomy.tree import Leaf, LeafKind, SeedExample, Taxonomy
+from labui.taxonomy import Leaf, LeafKind, SeedExample, Taxonomy, treeviz
 from labui.taxonomy.validate import Diagnostic, Severity
-from labui.ui import state
-from labui.ui.text import md_code, md_escape
+from labui.textutil import plural
+from labui.ui import nav, state
+from labui.ui.text import label, md_code, md_escape, show
+from labui.ui.widgets import STATUS_DOTS, STATUS_ICONS, leaves
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 KEY_LEAF = "leaf"  # the picked leaf; mirrored in the URL (?leaf=...), so a leaf can be linked to
 KEY_BRANCH = "tx_branch"
 KEY_QUERY = "tx_query"
-QUERY_LEAF = "leaf"  # the open leaf in the URL: /?leaf=knowledge/...
+QUERY_LEAF = nav.QUERY_LEAF  # the open leaf in the URL: /?leaf=knowledge/...
 KEY_KINDS = "tx_kinds"
 KEY_STATUSES = "tx_statuses"
 KEY_STYLE = "tx_style"
@@ -31,41 +32,7 @@ KEY_CHART = "tx_chart"
 KEY_TABLE = "tx_table"
 _KEY_TABLE_PATHS = "_tx_table_paths"  # the rows the table showed, to map a selected row back to a leaf
 
-# Material icons render everywhere (Streamlit ships the font); emoji need a font the machine may lack.
-STATUS_ICONS = {
-    "ok": ":green[:material/check_circle:]",
-    "warning": ":orange[:material/warning:]",
-    "error": ":red[:material/error:]",
-}
 SEVERITY_ICONS = {Severity.ERROR: STATUS_ICONS["error"], Severity.WARNING: STATUS_ICONS["warning"]}
-STATUS_DOTS = {"ok": ":green[●]", "warning": ":orange[●]", "error": ":red[●]"}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _leaves(n: int) -> str:
-    return "1 leaf" if n == 1 else f"{n} leaves"
-
-
-# --------------------------------------------------------------------------------------------------
-# Sidebar.
-
-
-def sidebar_summary() -> None:
-    """Under the folder input: what was found there, or why nothing can be shown."""
-    tx, problem = state.load_current()
-    if tx is None:
-        st.error(problem or "No taxonomy.", icon=":material/folder_off:")
-        st.caption("Type the path of a folder that holds `compositional_skills/`, `knowledge/`, …")
-        return
-    st.caption(md_code(str(tx.root)))
-    parts = [f":blue-badge[{_leaves(len(tx.leaves))}]"]
-    parts.append(f":red-badge[{_plural(tx.errors, 'error')}]" if tx.errors else ":green-badge[no errors]")
-    if tx.warnings:
-        parts.append(f":orange-badge[{_plural(tx.warnings, 'warning')}]")
-    st.markdown(" ".join(parts))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,7 +66,7 @@ def summary(tx: Taxonomy) -> None:
         help=f"Seed examples in all leaves; the knowledge ones hold {qnas} Q&A pairs",
     )
     cols[5].metric(
-        "Errors", tx.errors, border=True, help=f"In {_leaves(bad)}; a leaf with errors is rejected by `ilab`"
+        "Errors", tx.errors, border=True, help=f"In {leaves(bad)}; a leaf with errors is rejected by `ilab`"
     )
     cols[6].metric(
         "Warnings", tx.warnings, border=True, help="Word limits: context 500, question + answer 250"
@@ -117,14 +84,14 @@ def attention(tx: Taxonomy) -> None:
     """The leaves `ilab` would reject, each with its first error and a button to open it."""
     broken = [leaf for leaf in tx.leaves if leaf.errors]
     if not broken:
-        note = f"; {_plural(tx.warnings, 'warning')} about length" if tx.warnings else ""
+        note = f"; {plural(tx.warnings, 'warning')} about length" if tx.warnings else ""
         st.success(
-            f"All {_leaves(len(tx.leaves))} pass the strict checks{note}.", icon=":material/check_circle:"
+            f"All {leaves(len(tx.leaves))} pass the strict checks{note}.", icon=":material/check_circle:"
         )
         return
     with st.container(border=True, key="tx_attention"):
         st.markdown(
-            f"{STATUS_ICONS['error']} **{_leaves(len(broken))} with errors**: `ilab` rejects "
+            f"{STATUS_ICONS['error']} **{leaves(len(broken))} with errors**: `ilab` rejects "
             f"{'it' if len(broken) == 1 else 'them'} until fixed."
         )
         for i, leaf in enumerate(broken[:ATTENTION_MAX]):
@@ -268,12 +235,12 @@ def leaf_picker(tx: Taxonomy) -> Leaf | None:
     if ss[KEY_LEAF] not in (None, *paths):
         ss[KEY_LEAF] = None
     broken = sum(1 for leaf in tx.leaves if leaf.errors)
-    hint = f"{_leaves(broken)} with errors" if broken else "all valid"
+    hint = f"{leaves(broken)} with errors" if broken else "all valid"
     chosen = st.selectbox(
         "Leaf",
         paths,
         key=KEY_LEAF,
-        placeholder=f"Choose a leaf… ({_leaves(len(paths))}, {hint})",
+        placeholder=f"Choose a leaf… ({leaves(len(paths))}, {hint})",
     )
     if chosen and st.query_params.get(QUERY_LEAF) != chosen:
         st.query_params[QUERY_LEAF] = chosen
@@ -286,15 +253,10 @@ def leaf_picker(tx: Taxonomy) -> Leaf | None:
 # One leaf.
 
 
-def _open_in_editor(path: str) -> None:
-    st.session_state[state.KEY_EDITOR_LEAF] = path
-    st.switch_page("pages/editor.py")  # the Editor puts its own ?leaf= in the URL
-
-
 def _field(label: str, value: str) -> None:
     st.markdown(f"**{label}**")
     if value:
-        st.text(value)
+        show(value)
     else:
         st.caption("—")
 
@@ -302,18 +264,24 @@ def _field(label: str, value: str) -> None:
 def leaf_header(leaf: Leaf) -> None:
     top = st.columns([0.8, 0.2], vertical_alignment="center")
     top[0].markdown(f"#### {STATUS_ICONS[leaf.status]} {md_escape(leaf.path)}")
-    if top[1].button("Open in Editor", icon=":material/edit_note:", type="primary", key="tx_open_editor"):
-        _open_in_editor(leaf.path)
+    top[1].button(
+        "Open in Editor",
+        icon=":material/edit_note:",
+        type="primary",
+        key="tx_open_editor",
+        on_click=nav.open_in_editor,
+        args=(leaf.path,),
+    )
     size = treeviz.seed_size(leaf)
     unit = "Q&A pair" if leaf.kind is LeafKind.KNOWLEDGE else "seed example"
     badges = [
         f":violet-badge[{treeviz.KIND_LABELS[leaf.kind.value]}]",
         f":gray-badge[version {leaf.version}]",
-        f":blue-badge[{_plural(size, unit)}]",
-        f":red-badge[{_plural(leaf.errors, 'error')}]" if leaf.errors else ":green-badge[no errors]",
+        f":blue-badge[{plural(size, unit)}]",
+        f":red-badge[{plural(leaf.errors, 'error')}]" if leaf.errors else ":green-badge[no errors]",
     ]
     if leaf.warnings:
-        badges.append(f":orange-badge[{_plural(leaf.warnings, 'warning')}]")
+        badges.append(f":orange-badge[{plural(leaf.warnings, 'warning')}]")
     st.markdown(" ".join(badges))
 
 
@@ -354,15 +322,15 @@ def diagnostics_view(leaf: Leaf, diagnostics: Sequence[Diagnostic]) -> None:
             st.markdown(
                 f"{SEVERITY_ICONS[d.severity]} **{d.severity.value}** at **{where}** "
                 f"(`{d.line}:{d.column}`) — {md_escape(d.message)}  \n"
-                f":gray[{md_escape(d.source)} rule `{d.rule}`]"
+                f":gray[{md_escape(d.source)} rule {md_code(d.rule)}]"
             )
             st.code(treeviz.excerpt(leaf.text, d.line, d.column), language=None)
 
 
 def _seed_title(i: int, seed: SeedExample) -> str:
     first = seed.question or (seed.pairs[0].question if seed.pairs else "") or (seed.context or "")
-    first = " ".join(first.split())
-    return f"Seed {i}: {first[:90]}{'…' if len(first) > 90 else ''}"
+    # An expander title is markdown: the seed's words are escaped so that they stay words.
+    return f"Seed {i}: {label(first)}"
 
 
 def seeds_view(leaf: Leaf) -> None:
@@ -377,12 +345,12 @@ def seeds_view(leaf: Leaf) -> None:
                 # Roughly as tall as the text (about 110 characters a line here), scrolling past 260 px.
                 lines = sum(len(line) // 110 + 1 for line in seed.context.splitlines())
                 with st.container(height=min(260, 36 + 24 * lines), border=True):
-                    st.text(seed.context)
+                    show(seed.context)
             for qa in seed.pairs:
                 with st.chat_message("user"):
-                    st.text(qa.question)
+                    show(qa.question)
                 with st.chat_message("assistant"):
-                    st.text(qa.answer)
+                    show(qa.answer)
 
 
 def leaf_view(leaf: Leaf) -> None:

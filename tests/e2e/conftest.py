@@ -1,4 +1,9 @@
-"""Start the real app with `streamlit run` on a free port and drive it with Playwright in Debian's Chromium."""
+"""Start the real app with `streamlit run` on a free port and drive it with Playwright in Debian's Chromium.
+
+Under load: `LABUI_E2E_LOAD=2 pytest tests/e2e` starts two busy-loop processes for the whole session
+(both cores of a small CI machine busy), the condition in which quick clicks used to be dropped.
+Wait for states with the helpers below (`wait_idle`, `wait_text`, playwright's `expect`), never sleeps.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ CHROMIUM = os.environ.get("LABUI_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
 
 pytestmark = pytest.mark.e2e
+TIMEOUT = 90_000  # ms: a cold start of the app under load, with the encoder loading, fits in this
 
 
 def _free_port() -> int:
@@ -48,6 +54,9 @@ class AppServer:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                # The code does not change during a test (others may be editing the checkout).
+                "--server.fileWatcherType",
+                "none",
             ],
             cwd=ROOT,
             env=env,
@@ -89,6 +98,44 @@ def start_app(tmp_path: Path) -> Iterator[Any]:
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_load() -> Iterator[int]:
+    """LABUI_E2E_LOAD=N keeps N extra processes spinning for the whole session (0 by default)."""
+    n = int(os.environ.get("LABUI_E2E_LOAD", "0") or 0)
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    yield n
+    for proc in spinners:
+        proc.kill()
+        proc.wait()
+
+
+def wait_idle(page: Any, timeout: int = TIMEOUT) -> None:
+    """The app is connected and no script run is in progress or asked for (Streamlit's own state)."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        timeout=timeout,
+    )
+
+
+def wait_text(page: Any, text: str, timeout: int = TIMEOUT) -> Any:
+    """The first element showing `text`, once it is visible."""
+    found = page.get_by_text(text).first
+    found.wait_for(timeout=timeout)
+    return found
+
+
+def shell_shown(page: Any, timeout: int = TIMEOUT) -> None:
+    """The app's own shell is drawn: the folder box and the app's navigation (not Streamlit's automatic one)."""
+    page.get_by_role("textbox", name="Taxonomy folder").wait_for(timeout=timeout)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("Taxonomy", exact=True).wait_for(timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, shell_shown, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +17,11 @@ LOAD_TIMEOUT = 90_000
 
 
 def _wait_ready(page: Any, taxonomy_shown: bool = True) -> None:
-    """The app is drawn and no script run is in progress (Streamlit's status widget is gone)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=LOAD_TIMEOUT)
+    """The app's shell is drawn (with the taxonomy's summary) and no script run is in progress."""
+    shell_shown(page, timeout=LOAD_TIMEOUT)
     if taxonomy_shown:
         page.wait_for_selector('[data-testid="stMetric"]', timeout=LOAD_TIMEOUT)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
-        timeout=LOAD_TIMEOUT,
-    )
+    wait_idle(page, timeout=LOAD_TIMEOUT)
 
 
 def _choose_leaf(page: Any, path: str) -> None:
@@ -64,7 +60,7 @@ def test_real_taxonomy_page(start_app: Any, page: Any, real_taxonomy: Path) -> N
 
 
 def test_click_on_a_leaf_in_the_chart_opens_it(start_app: Any, page: Any, real_taxonomy: Path) -> None:
-    from labui.taxonomy.tree import load_taxonomy
+    from labui.taxonomy import load_taxonomy
 
     leaves = {leaf.path for leaf in load_taxonomy(real_taxonomy).leaves}
     server = start_app(real_taxonomy)
@@ -133,3 +129,27 @@ def test_sidebar_folder(
     _wait_ready(page)
     assert folder.input_value() == str(sample_taxonomy)
     assert leaves.inner_text().split()[-1] == str(n)
+
+
+def test_quick_clicks_all_count(start_app: Any, page: Any, real_taxonomy: Path) -> None:
+    """Two "Show" clicks in a row, the second while the first one's rerun runs: the last one wins."""
+    server = start_app(real_taxonomy)
+    page.goto(server.url)
+    _wait_ready(page)
+    shows = page.locator(".st-key-tx_attention").get_by_role("button", name="Show")
+    first, second = shows.nth(0), shows.nth(1)
+    second.wait_for(timeout=LOAD_TIMEOUT)
+    first.click()
+    second.click()  # no wait: the page is rerunning for the first click
+    _wait_ready(page)
+    target = "knowledge/textbook/history/ibm_history"
+    page.get_by_role("heading", name=target).wait_for(timeout=LOAD_TIMEOUT)
+    assert f"leaf={target}" in page.url.replace("%2F", "/")
+
+    # Open in Editor right after: the click is kept across the page switch, the URL names the leaf.
+    page.get_by_role("button", name="Open in Editor").click()
+    page.get_by_role("heading", name="Editor").wait_for(timeout=LOAD_TIMEOUT)
+    page.wait_for_function(
+        "t => new URLSearchParams(location.search).get('leaf') === t", arg=target, timeout=LOAD_TIMEOUT
+    )
+    shell_shown(page)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from labui.ui.taxonomy_view import KEY_BRANCH, KEY_LEAF, KEY_QUERY, KEY_STATUSES, KEY_STYLE
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 BROKEN = "knowledge/technical_manual/ibm_redbooks"
 MESSAGE = "Version 1 is not supported for knowledge"
 TIMEOUT = 120
@@ -103,13 +103,13 @@ def _folder_message(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
     assert not at.get("plotly_chart")
     sidebar, main = [e.value for e in at.sidebar.error], [e.value for e in at.main.error]
     assert len(sidebar) == 1 and sidebar == main, "one plain message, in the sidebar and on the page"
-    return sidebar[0]
+    return _plain(sidebar[0])
 
 
 def test_bad_folder_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert "does not exist" in _folder_message(monkeypatch, tmp_path / "nowhere")
     (tmp_path / "empty" / "knowledge").mkdir(parents=True)
-    assert "holds no `qna.yaml` leaves" in _folder_message(monkeypatch, tmp_path / "empty")
+    assert "holds no qna.yaml leaves" in _folder_message(monkeypatch, tmp_path / "empty")
     (tmp_path / "file.txt").write_text("not a folder", encoding="utf-8")
     assert "is a file, not a folder" in _folder_message(monkeypatch, tmp_path / "file.txt")
 
@@ -163,11 +163,14 @@ def test_open_in_editor(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) ->
     at = _app(monkeypatch, real_taxonomy)
     at.selectbox(key=KEY_LEAF).set_value(BROKEN).run()
     at.button(key="tx_open_editor").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # The link puts the leaf in the Editor's URL, so a refresh or a shared address opens it again.
+    assert at.query_params["leaf"] in (BROKEN, [BROKEN])
     # The Editor page runs now, not the Taxonomy page, and it took the leaf it was handed.
     assert not at.get("plotly_chart") and not any(m.label == "Leaves" for m in at.metric)
     assert "editor_leaf" not in at.session_state or at.session_state["editor_leaf"] == BROKEN
     shown = [
         getattr(e, "value", "")
-        for e in (*at.main.markdown, *at.main.caption, *at.main.text_input, *at.main.code)
+        for e in (*at.main.markdown, *at.main.subheader, *at.main.caption, *at.main.text_input, *at.main.code)
     ]
     assert any(BROKEN in str(v) for v in shown)
