@@ -5,6 +5,7 @@ No streamlit here: the Taxonomy page draws what these functions build, and tests
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -102,11 +103,11 @@ def tree_nodes(tx: Taxonomy) -> list[Node]:
 
 def _hover(node: Node) -> str:
     if node.is_leaf:
-        head = f"<b>{node.id}</b><br>{KIND_LABELS.get(node.kind, node.kind)}<br>"
+        head = f"<b>{html.escape(node.id)}</b><br>{KIND_LABELS.get(node.kind, node.kind)}<br>"
         unit = "Q&A pairs" if node.kind == LeafKind.KNOWLEDGE.value else "seed examples"
         body = f"{node.seeds} {unit}<br>"
     else:
-        head = f"<b>{node.id}/</b><br>"
+        head = f"<b>{html.escape(node.id)}/</b><br>"
         body = f"{plural(node.leaves, 'leaf', 'leaves')} · {node.seeds} seeds<br>"
     problems = (
         f"{plural(node.errors, 'error')} · {plural(node.warnings, 'warning')}"

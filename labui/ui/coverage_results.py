@@ -26,6 +26,9 @@ KEY_UNCOVERED_ONLY = "cov_uncovered_only"
 EXAMPLE_CHARS = 240
 
 
+THIN_TO_GENERATE = 10
+
+
 def threshold_slider() -> float:
     return float(
         st.slider(
@@ -144,6 +147,17 @@ def _thin_leaves(report: CoverageReport) -> None:
         on_click=nav.open_in_editor if path else None,
         args=(path,) if path else None,
         key="cov_open_thin",
+    )
+    # The gap table is sorted by gap: its first rows are the leaves most worth new samples.
+    thinnest = [str(p) for p in frame["leaf"].head(THIN_TO_GENERATE)]
+    st.button(
+        f"Generate for the {len(thinnest)} thinnest leaves",
+        icon=":material/auto_awesome:",
+        disabled=not thinnest,
+        on_click=nav.generate_for,
+        args=(thinnest,),
+        key="cov_generate_thin",
+        help="Opens the Generate page with these leaves chosen.",
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from labui.ui import generate_view
 from labui.ui.coverage_view import (
     KEY_FIELDS,
     KEY_PATHS,
@@ -58,6 +59,15 @@ def test_real_data_run(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path, see
     # A higher threshold covers fewer items, without embedding again.
     at.slider(key=KEY_THRESHOLD).set_value(0.5).run()
     assert int(_metrics(at)["Covered"].rstrip("%")) < covered
+
+    # "Generate for the thinnest leaves" opens the Generate page with the gap table's first leaves chosen.
+    at.button(key="cov_generate_thin").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    chosen = at.multiselect(key=generate_view.KEY_LEAVES).value  # the page took them over
+    assert len(chosen) == 10 and len(set(chosen)) == 10
+    assert all(p.startswith(("compositional_skills/", "knowledge/", "foundational_skills/")) for p in chosen)
+    assert [t.value for t in at.title] == ["Generate"]
+    at.switch_page("pages/coverage.py").run()
 
     # Creating a leaf from a cluster opens the Editor on a new leaf prefilled from the cluster.
     create = [b for b in at.button if b.label == "Create leaf from cluster"]
