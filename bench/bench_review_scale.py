@@ -5,7 +5,8 @@ length (a question of ~20 words, an answer of ~120, over a 20k-word Zipf vocabul
 real taxonomy's 148 leaves, in runs of at most 100k samples; 2% planted near duplicates, 30% already
 accepted, 5% flagged. Then measure, each against a baseline measured in the same run:
 
-  page      a filtered queue page (leaf + status new; flag; search) with its status counts, the
+  page      a filtered queue page (leaf + status new; a broad branch; flag; search, also for the
+            most common word) with the counts the page shows (exact, or capped at 1,000+), the
             server-side work of one Review page run; baseline: the bare 50-row SELECT of that leaf
   decide    one accept (one transaction: action, decision, state); baseline: an empty transaction
   bulk      reject every sample of ~100k matches (leaves filter) in one transaction, then undo it
@@ -90,10 +91,15 @@ def _texts(rng: np.random.Generator, vocab: list[str], n: int, mean_words: int) 
     return out
 
 
+def build_vocab(rng: np.random.Generator | None = None) -> list[str]:
+    rng = rng or np.random.default_rng(7)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    return ["".join(rng.choice(letters, rng.integers(2, 10))) for _ in range(VOCAB)]
+
+
 def build(path: Path, n: int, leaves: list[tuple[str, str]]) -> Store:
     rng = np.random.default_rng(7)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    vocab = ["".join(rng.choice(letters, rng.integers(2, 10))) for _ in range(VOCAB)]
+    vocab = build_vocab(rng)
     store = Store(path)
     runs = (n + RUN_SIZE - 1) // RUN_SIZE
     with store.connect() as db:
@@ -160,7 +166,7 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> float:
 
 def _page(store: Store, flt: review.Filter) -> None:
     review.queue_page(store, flt, limit=50)
-    review.status_counts(store, flt)
+    review.page_counts(store, flt)  # what the page shows: exact counters, or capped at 1,000+
 
 
 def child(db: Path, mode: str) -> dict[str, object]:
@@ -195,6 +201,9 @@ def measure(n: int, work: Path, leaves: list[tuple[str, str]]) -> dict[str, floa
     out["page_branch_ms"] = _median_ms(
         lambda: _page(store, review.Filter(branch="compositional_skills", statuses=("new",))), 7
     )
+    out["page_branch_all_ms"] = _median_ms(
+        lambda: _page(store, review.Filter(branch="compositional_skills")), 7
+    )
     out["page_flag_ms"] = _median_ms(
         lambda: _page(store, review.Filter(gates=("near_duplicate",), leaves=(leaf,))), 15
     )
@@ -206,6 +215,8 @@ def measure(n: int, work: Path, leaves: list[tuple[str, str]]) -> dict[str, floa
     out["fts_index_s"] = time.perf_counter() - t
     word = review.queue_page(store, review.Filter(leaves=(leaf,)), limit=1)[0][0].answer.split()[3]
     out["page_search_ms"] = _median_ms(lambda: _page(store, review.Filter(search=word, leaves=(leaf,))), 15)
+    common = build_vocab()[1]  # Zipf rank 1: in nearly every sample
+    out["page_search_common_ms"] = _median_ms(lambda: _page(store, review.Filter(search=common)), 15)
 
     def empty_tx() -> None:
         with store.connect() as con:
@@ -259,8 +270,10 @@ def main(argv: list[str]) -> None:
             print(
                 f"  build {r['build_s']:.0f}s | page leaf+new {r['page_leaf_new_ms']:.1f} ms "
                 f"(bare SELECT {r['page_base_ms']:.2f} ms, x{r['page_leaf_new_ms'] / r['page_base_ms']:.0f}); "
-                f"branch+new {r['page_branch_ms']:.0f} ms; flag {r['page_flag_ms']:.1f} ms; "
-                f"search {r['page_search_ms']:.1f} ms (FTS index built in {r['fts_index_s']:.1f}s)\n"
+                f"branch+new {r['page_branch_ms']:.1f} ms; branch {r['page_branch_all_ms']:.1f} ms; "
+                f"flag {r['page_flag_ms']:.1f} ms; search {r['page_search_ms']:.1f} ms; "
+                f"search a common word {r['page_search_common_ms']:.1f} ms "
+                f"(FTS index built in {r['fts_index_s']:.1f}s)\n"
                 f"  decide {r['decide_ms']:.2f} ms (empty transaction {r['decide_base_ms']:.2f} ms, "
                 f"x{r['decide_ms'] / r['decide_base_ms']:.1f}) | bulk reject {int(r['bulk_n']):,} in {r['bulk_s']:.2f}s, "
                 f"undo {r['undo_s']:.2f}s\n"
@@ -275,8 +288,10 @@ def main(argv: list[str]) -> None:
         for key in (
             "page_leaf_new_ms",
             "page_branch_ms",
+            "page_branch_all_ms",
             "page_flag_ms",
             "page_search_ms",
+            "page_search_common_ms",
             "decide_ms",
             "bulk_s",
             "gates_s",

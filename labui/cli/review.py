@@ -9,8 +9,7 @@ from typing import TextIO
 
 from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Subparsers
 from labui.errors import UsageError
-
-STATUSES = ("new", "accepted", "rejected", "edited")
+from labui.textutil import plural
 
 
 def _cmd_gates(args: argparse.Namespace, out: TextIO) -> int:
@@ -32,7 +31,8 @@ def _cmd_gates(args: argparse.Namespace, out: TextIO) -> int:
     embedder = (
         None if args.no_embed else CachedEmbedder(SentenceTransformerEmbedder(device=args.device), store)
     )
-    config = GateConfig(near_threshold=args.near, semantic_threshold=args.semantic, judge_min=args.judge_min)
+    judge_min = GateConfig().judge_min if args.judge_min is None else args.judge_min
+    config = GateConfig(near_threshold=args.near, semantic_threshold=args.semantic, judge_min=judge_min)
     report = run_gates(
         store, taxonomy, run_ids=args.run or (), embedder=embedder, real_texts=real, config=config
     )
@@ -65,12 +65,15 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
     from labui.review.decisions import bulk
     from labui.review.gates import GATES
     from labui.store import Store
-    from labui.store.review import Filter
+    from labui.store.review import STATUSES, Filter
     from labui.taxonomy import check_root
 
     for gate in args.flag or ():
         if gate not in GATES:
             raise UsageError(f"unknown gate {gate!r}; one of: {', '.join(GATES)}")
+    for status in args.status or ():
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
     store = Store.for_taxonomy(check_root(args.taxonomy))
     flt = Filter(
         run_ids=tuple(args.run or ()),
@@ -85,9 +88,7 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps({"action": action, "changed": changed}) + "\n")
     elif changed:
         verb = {"accept": "accepted", "reject": "rejected", "restore": "restored"}[args.action]
-        out.write(
-            f"{verb} {changed} sample{'s' if changed != 1 else ''} (action {action}; undo in the app)\n"
-        )
+        out.write(f"{verb} {plural(changed, 'sample')} (action {action}; undo in the app)\n")
     if not changed:
         import sys
 
@@ -110,7 +111,12 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument("--near", type=float, default=0.85, help="Jaccard threshold of near duplicates")
     p.add_argument("--semantic", type=float, default=0.95, help="cosine threshold of semantic duplicates")
-    p.add_argument("--judge-min", type=float, default=None, help="flag judge scores below this")
+    p.add_argument(
+        "--judge-min",
+        type=float,
+        default=None,
+        help="flag judge scores below this (judges score 1-3; default 3: a 2 is flagged)",
+    )
     p.add_argument("--no-embed", action="store_true", help="skip the encoder: no semantic gates or diversity")
     p.add_argument("--device", default="auto")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -124,7 +130,7 @@ def register(sub: Subparsers) -> None:
     r.add_argument("--run", type=int, action="append", metavar="ID")
     r.add_argument("--leaf", action="append", metavar="PATH")
     r.add_argument("--flag", action="append", metavar="GATE")
-    r.add_argument("--status", action="append", choices=STATUSES)
+    r.add_argument("--status", action="append", metavar="STATUS", help="new, accepted, rejected or edited")
     r.add_argument("--ids", metavar="ID,...")
     r.add_argument("--reviewer", metavar="NAME")
     r.add_argument("--reason", metavar="TEXT")

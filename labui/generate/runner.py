@@ -29,7 +29,6 @@ from labui.generate.pipelines import (
     plan_leaf,
     preflight,
     run_try,
-    stages_for,
 )
 from labui.generate.prompts import prompt_version
 from labui.generate.teacher import RequestFailed, TeacherConfig
@@ -407,7 +406,13 @@ def execute(
             if close is not None:
                 await close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    finally:
+        # The cheap review gates over the new samples; they never fail the run (logged instead).
+        from labui.review.arrival import gate_arrivals_quietly
+
+        gate_arrivals_quietly(store)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -460,7 +465,3 @@ def run_summary(store: Store, run_id: int, *, per_leaf: bool = False) -> dict[st
             for r in leaves
         }
     return out
-
-
-def requests_per_sample(kind: str, judge: bool) -> int:
-    return len(stages_for(kind, judge))

@@ -6,6 +6,7 @@ decisions with history, undo and bulk actions (decisions.py), reviewer agreement
 stored in the store areas `review` and `gates` that export reads.
 
     gates.py      run every gate over a run and store the flags
+    arrival.py    the model-free gates over newly arrived samples (called when a run ends)
     dedup.py      exact / near (MinHash LSH) / semantic (faiss) duplicates
     copies.py     seed copies and closeness to real records
     pii.py        personal data and secrets with spans

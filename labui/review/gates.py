@@ -39,6 +39,8 @@ GATES = (
     "judge",
 )
 
+JUDGE_TOP = 3.0  # the best score of the generate stage's judges (labui/generate/pipelines.py)
+
 Progress = Callable[[str, int, int], None]
 """Called with (step, done, total)."""
 
@@ -47,7 +49,9 @@ Progress = Callable[[str, int, int], None]
 class GateConfig:
     near_threshold: float = dedup.NEAR_THRESHOLD
     semantic_threshold: float = dedup.SEMANTIC_THRESHOLD
-    judge_min: float | None = None  # flag judge scores below this (besides a judge's own "keep": false)
+    # Generation judges score 1-3 and drop 1s, so a stored sample carries 2 (acceptable) or 3 (good):
+    # a 2 is what a reviewer should look at twice.
+    judge_min: float | None = JUDGE_TOP
     phone_region: str = "US"
 
 
@@ -72,13 +76,18 @@ def whole_text(question: str, answer: str) -> str:
     return f"{question}\n{answer}"
 
 
-def judge_scores(stages: dict[str, object]) -> list[tuple[str, float, bool]]:
-    """(stage, score, dropped by the judge) for each stage that reports a numeric score."""
+def judge_scores(stages: dict[str, object]) -> list[tuple[str, float, str]]:
+    """(stage, score, the judge's why) of each judge stage of a sample.
+
+    The generate stage stores each judge's parsed reply under its stage name:
+    `{"judge_pair": {"score": 3, "why": "..."}, ...}` (scores 1-3, `parse.parse_reply`)."""
     out = []
     for name, value in sorted(stages.items()):
-        if isinstance(value, dict) and isinstance(value.get("score"), int | float):
-            keep = value.get("keep", value.get("passed", True))
-            out.append((name, float(value["score"]), keep is False))
+        if not name.startswith("judge_") or not isinstance(value, dict):
+            continue
+        score = value.get("score")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            out.append((name, float(score), str(value.get("why") or "")))
     return out
 
 
@@ -95,16 +104,16 @@ def pii_flags(sample: SampleRow, region: str = "US") -> list[Flag]:
     return [Flag(sample.id, "pii", reason, float(len(spans)), None, tuple(spans))]
 
 
-def _judge_flags(sample: SampleRow, judge_min: float | None) -> tuple[list[Flag], float | None]:
+def judge_flags(sample: SampleRow, judge_min: float | None) -> tuple[list[Flag], float | None]:
     scores = judge_scores(sample.stages)
     if not scores:
         return [], None
-    low = [(n, s) for n, s, dropped in scores if dropped or (judge_min is not None and s < judge_min)]
+    low = [(n, s, why) for n, s, why in scores if judge_min is not None and s < judge_min]
     worst = min(s for _, s, _ in scores)
     if not low:
         return [], worst
-    text = ", ".join(f"{n} {s:g}" for n, s in low)
-    return [Flag(sample.id, "judge", f"low judge score: {text}", min(s for _, s in low), None)], worst
+    text = ", ".join(f"{n} {s:g}" + (f" ({why[:200]})" if why else "") for n, s, why in low)
+    return [Flag(sample.id, "judge", f"low judge score: {text}", min(s for _, s, _ in low), None)], worst
 
 
 def seed_texts(taxonomy: Taxonomy) -> list[copies.SeedText]:
@@ -118,7 +127,7 @@ def seed_texts(taxonomy: Taxonomy) -> list[copies.SeedText]:
     return out
 
 
-def _dup_flags(
+def dup_flags(
     group: Sequence[SampleRow],
     scope: set[int],
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] | None,
@@ -288,7 +297,7 @@ def run_gates(
                         strict=True,
                     )
                 )
-                flags += _dup_flags(group, scope, vectors, config, sigs)
+                flags += dup_flags(group, scope, vectors, config, sigs)
                 seconds["duplicates"] += time.perf_counter() - t
                 t = time.perf_counter()
                 mine = [s for s in group if s.id in scope]
@@ -297,7 +306,7 @@ def run_gates(
                     flags += _copy_flags(s, sigs[s.id], vec, seed_index, real_index)
                     flags += pii_flags(s, config.phone_region)
                     flags += form.form_flags(s)
-                    judged, worst = _judge_flags(s, config.judge_min)
+                    judged, worst = judge_flags(s, config.judge_min)
                     flags += judged
                     if worst is not None:
                         judge.append((s.id, worst))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from labui.store.db import Store
+from labui.store.db import Store, in_chunks, in_clause
 
 MIGRATIONS: list[str] = [
     """
@@ -47,11 +47,14 @@ MIGRATIONS: list[str] = [
         at     REAL NOT NULL
     )
     """,
+    # The last sample id the model-free gates went over on arrival (samples are append-only).
+    """
+    CREATE TABLE gate_meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
 ]
-
-
-def _in(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
-    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +96,7 @@ def flags_for(store: Store, sample_ids: Iterable[int]) -> dict[int, list[Flag]]:
     ids = list(sample_ids)
     out: dict[int, list[Flag]] = {}
     with store.connect() as db:
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            sql, params = _in("sample_id", chunk)
+        for sql, params in in_chunks("sample_id", ids):
             for row in db.execute(
                 "SELECT sample_id, gate, reason, score, other_id, other_ref, spans FROM flags "
                 f"WHERE {sql} ORDER BY sample_id, gate, rowid",
@@ -111,14 +112,23 @@ def replace_flags(
     sample_ids: Sequence[int],
     flags: Iterable[Flag],
     judge: Iterable[tuple[int, float]] = (),
+    *,
+    gates: Sequence[str] = (),
 ) -> None:
-    """Set the flags (and judge scores) of these samples to exactly `flags`, in one transaction."""
+    """Set the flags (and judge scores) of these samples to exactly `flags`, in one transaction.
+
+    With `gates`, only those gates' flags are replaced (the others, e.g. semantic ones from an earlier
+    full pass, are kept)."""
     with store.connect() as db:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS gate_scope (id INTEGER PRIMARY KEY)")
         db.execute("DELETE FROM gate_scope")
         db.executemany("INSERT OR IGNORE INTO gate_scope VALUES (?)", ((i,) for i in sample_ids))
-        db.execute("DELETE FROM flags WHERE sample_id IN (SELECT id FROM gate_scope)")
-        db.execute("DELETE FROM judge_scores WHERE sample_id IN (SELECT id FROM gate_scope)")
+        only, only_params = in_clause("gate", gates) if gates else ("1", [])
+        db.execute(
+            f"DELETE FROM flags WHERE sample_id IN (SELECT id FROM gate_scope) AND {only}", only_params
+        )
+        if not gates or "judge" in gates:
+            db.execute("DELETE FROM judge_scores WHERE sample_id IN (SELECT id FROM gate_scope)")
         db.executemany(
             "INSERT INTO flags (sample_id, gate, reason, score, other_id, other_ref, spans) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -167,7 +177,7 @@ def diversity_rows(store: Store, run_ids: Sequence[int] = ()) -> list[Diversity]
     )
     params: list[object] = []
     if run_ids:
-        clause, params = _in("run_id", run_ids)
+        clause, params = in_clause("run_id", run_ids)
         sql += " WHERE " + clause
     with store.connect() as db:
         rows = db.execute(sql + " ORDER BY leaf_path, run_id", params).fetchall()
@@ -189,3 +199,32 @@ def gates_ran(store: Store, run_id: int) -> tuple[str, ...]:
     with store.connect() as db:
         row = db.execute("SELECT gates FROM gate_runs WHERE run_id = ?", (run_id,)).fetchone()
     return tuple(json.loads(row[0])) if row else ()
+
+
+def arrival_mark(store: Store) -> int:
+    """The highest sample id the gates on arrival went over (0: none yet)."""
+    with store.connect() as db:
+        row = db.execute("SELECT value FROM gate_meta WHERE key = 'arrival_upto'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_arrival_mark(store: Store, upto: int) -> None:
+    with store.connect() as db:
+        db.execute(
+            "INSERT INTO gate_meta (key, value) VALUES ('arrival_upto', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+            (upto,),
+        )
+
+
+def arrivals(store: Store, after: int) -> tuple[int, dict[str, list[int]]]:
+    """(the highest sample id now, the leaves of the samples above `after` → their run ids)."""
+    with store.connect() as db:
+        top = int(db.execute("SELECT coalesce(max(id), 0) FROM samples").fetchone()[0])
+        rows = db.execute(
+            "SELECT DISTINCT leaf_path, run_id FROM samples WHERE id > ? AND id <= ?", (after, top)
+        ).fetchall()
+    out: dict[str, list[int]] = {}
+    for leaf, run in rows:
+        out.setdefault(str(leaf), []).append(int(run))
+    return top, out

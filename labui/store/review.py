@@ -4,7 +4,9 @@ A decision never rewrites a sample: an edit is stored here beside the original. 
 `review_actions` row (a single click or a bulk action over any number of samples) with its decisions;
 undo marks the action's decisions undone and recomputes the current state of those samples from what
 remains. `review_state` holds the current decision per sample so the queue filters at 1.2M rows
-without scanning the history. Search goes through the `search` area's FTS5 index.
+without scanning the history, and `review_counts` the counts per (leaf, run, status), shifted in the
+same transactions as the decisions. The queue's filter SQL and counting live in `review_queue.py`.
+Search goes through the `search` area's FTS5 index.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from labui.store.db import Store
+from labui.store.db import Store, in_chunks
 
 # Flags live in the gates area; these names stay importable from here (review and export use them).
 from labui.store.gates import Diversity as Diversity
@@ -24,8 +26,22 @@ from labui.store.gates import flags_for as flags_for
 from labui.store.gates import gates_ran as gates_ran
 from labui.store.gates import replace_flags as replace_flags
 from labui.store.gates import save_diversity as save_diversity
+from labui.store.review_queue import (
+    COUNT_CAP as COUNT_CAP,
+)
+from labui.store.review_queue import (
+    QUEUE_FROM,
+    STATUSES,
+    Filter,
+    counted,
+    counted_only,
+    counted_per_leaf,
+    page_sql,
+    shift_counts,
+    where_sql,
+)
 from labui.store.samples import SAMPLE_COLUMNS, SampleRow, sample_from_row
-from labui.store.search import fts_query, sync_search
+from labui.store.search import sync_search
 
 MIGRATIONS: list[str] = [
     """
@@ -66,9 +82,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (sample_id, reviewer)
     ) WITHOUT ROWID
     """,
+    # Counts per (leaf, run, status) so the queue's counts at 1.2M rows are not a scan: decisions
+    # shift them in their own transactions; 'all' (every sample) is caught up from the append-only
+    # samples above a mark, the way the search index is.
+    """
+    CREATE TABLE review_counts (
+        leaf_path TEXT NOT NULL,
+        run_id    INTEGER NOT NULL,
+        status    TEXT NOT NULL,              -- a decided status, or 'all'
+        n         INTEGER NOT NULL,
+        PRIMARY KEY (leaf_path, run_id, status)
+    ) WITHOUT ROWID;
+    CREATE TABLE review_counts_mark (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO review_counts
+        SELECT s.leaf_path, s.run_id, r.status, count(*) FROM review_state r
+        JOIN samples s ON s.id = r.sample_id GROUP BY 1, 2, 3
+    """,
 ]
-
-STATUSES = ("new", "accepted", "rejected", "edited")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,70 +136,6 @@ class Action:
     undone_at: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """What the queue, bulk actions and the CLI match; empty fields match everything."""
-
-    run_ids: tuple[int, ...] = ()
-    leaves: tuple[str, ...] = ()
-    branch: str = ""  # a folder prefix: every leaf under it
-    statuses: tuple[str, ...] = ()
-    gates: tuple[str, ...] = ()  # any of these flags
-    unflagged: bool = False
-    judge_max: float | None = None  # judge score at most this
-    search: str = ""  # FTS5 words
-    ids: tuple[int, ...] = ()
-    exclude: tuple[int, ...] = ()
-    marked_by: str = ""  # flagged for a second look by this reviewer ("*": anyone)
-
-
-def _in(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
-    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
-
-
-def _where(flt: Filter) -> tuple[str, list[object]]:
-    """The WHERE clause over `samples s LEFT JOIN review_state r` for a filter."""
-    parts: list[str] = []
-    params: list[object] = []
-    for column, values in (("s.run_id", flt.run_ids), ("s.leaf_path", flt.leaves), ("s.id", flt.ids)):
-        if values:
-            sql, p = _in(column, values)
-            parts.append(sql)
-            params += p
-    if flt.branch:
-        prefix = flt.branch.rstrip("/")
-        # A range on the leaf index: every path under "a/b/" sorts between "a/b/" and "a/b0".
-        parts.append("(s.leaf_path = ? OR (s.leaf_path >= ? AND s.leaf_path < ?))")
-        params += [prefix, prefix + "/", prefix + "0"]
-    if flt.statuses:
-        sql, p = _in("coalesce(r.status, 'new')", flt.statuses)
-        parts.append(sql)
-        params += p
-    if flt.gates:
-        sql, p = _in("f.gate", flt.gates)
-        parts.append(f"EXISTS (SELECT 1 FROM flags f WHERE f.sample_id = s.id AND {sql})")
-        params += p
-    if flt.unflagged:
-        parts.append("NOT EXISTS (SELECT 1 FROM flags f WHERE f.sample_id = s.id)")
-    if flt.judge_max is not None:
-        parts.append("EXISTS (SELECT 1 FROM judge_scores j WHERE j.sample_id = s.id AND j.score <= ?)")
-        params.append(flt.judge_max)
-    if flt.search.strip():
-        parts.append("s.id IN (SELECT rowid FROM samples_fts WHERE samples_fts MATCH ?)")
-        params.append(fts_query(flt.search))
-    if flt.exclude:
-        sql, p = _in("s.id", flt.exclude)
-        parts.append("NOT " + sql)
-        params += p
-    if flt.marked_by == "*":
-        parts.append("EXISTS (SELECT 1 FROM review_marks m WHERE m.sample_id = s.id)")
-    elif flt.marked_by:
-        parts.append("EXISTS (SELECT 1 FROM review_marks m WHERE m.sample_id = s.id AND m.reviewer = ?)")
-        params.append(flt.marked_by)
-    return (" AND ".join(parts) or "1"), params
-
-
-_FROM = "samples s LEFT JOIN review_state r ON r.sample_id = s.id"
 _DECISION_COLS = "d.sample_id, d.status, d.reviewer, d.reason, d.at, d.question, d.answer, d.context"
 _SAMPLE_COLS = ", ".join(f"s.{c.strip()}" for c in SAMPLE_COLUMNS.split(","))
 
@@ -189,12 +158,12 @@ def iter_reviewed(
     batch: int = 1000,
 ) -> Iterator[tuple[SampleRow, Decision | None]]:
     """Samples whose current status is in `statuses`, in id order, streamed (status new: no decision)."""
-    where, params = _where(Filter(run_ids=tuple(run_ids), leaves=tuple(leaves), statuses=tuple(statuses)))
+    where, params = where_sql(Filter(run_ids=tuple(run_ids), leaves=tuple(leaves), statuses=tuple(statuses)))
     last = 0
     while True:
         with store.connect() as db:
             rows = db.execute(
-                f"SELECT {_SAMPLE_COLS}, {_DECISION_COLS} FROM {_FROM} "
+                f"SELECT {_SAMPLE_COLS}, {_DECISION_COLS} FROM {QUEUE_FROM} "
                 f"LEFT JOIN decisions d ON d.id = r.decision_id WHERE s.id > ? AND {where} "
                 "ORDER BY s.id LIMIT ?",
                 (last, *params, batch),
@@ -212,12 +181,10 @@ def queue_page(
 ) -> list[tuple[SampleRow, Decision | None]]:
     """One page of the queue: the matching samples in id order with their current decision."""
     with store.connect() as db:
-        if flt.search:
-            sync_search(db)
-        where, params = _where(flt)
+        frm, where, params, order = page_sql(db, flt)
         rows = db.execute(
-            f"SELECT {_SAMPLE_COLS}, {_DECISION_COLS} FROM {_FROM} "
-            f"LEFT JOIN decisions d ON d.id = r.decision_id WHERE {where} ORDER BY s.id LIMIT ? OFFSET ?",
+            f"SELECT {_SAMPLE_COLS}, {_DECISION_COLS} FROM {frm} "
+            f"LEFT JOIN decisions d ON d.id = r.decision_id WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         ).fetchall()
     n = len(SAMPLE_COLUMNS.split(","))
@@ -227,24 +194,42 @@ def queue_page(
 def next_after(store: Store, flt: Filter, after_id: int) -> SampleRow | None:
     """The first matching sample with an id above `after_id` (the focus view's next)."""
     with store.connect() as db:
-        if flt.search:
-            sync_search(db)
-        where, params = _where(flt)
+        frm, where, params, order = page_sql(db, flt)
         row = db.execute(
-            f"SELECT {_SAMPLE_COLS} FROM {_FROM} WHERE s.id > ? AND {where} ORDER BY s.id LIMIT 1",
+            f"SELECT {_SAMPLE_COLS} FROM {frm} WHERE {order} > ? AND {where} ORDER BY {order} LIMIT 1",
             (after_id, *params),
         ).fetchone()
     return sample_from_row(row) if row else None
 
 
+def page_counts(store: Store, flt: Filter, cap: int = COUNT_CAP) -> tuple[dict[str, int], bool]:
+    """The counts the queue shows: exact per status from the counters when the filter is run, leaf,
+    branch and status only; otherwise counted up to `cap` matches. Returns (counts, capped): when
+    capped, more than `cap` samples match and the per-status numbers cover only the first ones."""
+    with store.connect() as db:
+        if counted_only(flt):
+            return counted(db, flt), False
+        frm, where, params, _ = page_sql(db, flt)
+        rows = db.execute(
+            f"SELECT st, count(*) FROM (SELECT coalesce(r.status, 'new') AS st FROM {frm} WHERE {where} "
+            "LIMIT ?) GROUP BY 1",
+            (*params, cap + 1),
+        ).fetchall()
+    out = dict.fromkeys(STATUSES, 0)
+    out.update({str(k): int(v) for k, v in rows})
+    return out, sum(out.values()) > cap
+
+
 def status_counts(store: Store, flt: Filter) -> dict[str, int]:
     """How many samples match the filter, per current status (every status present, zero or not)."""
     with store.connect() as db:
+        if counted_only(flt):
+            return counted(db, flt)
         if flt.search:
             sync_search(db)
-        where, params = _where(flt)
+        where, params = where_sql(flt)
         rows = db.execute(
-            f"SELECT coalesce(r.status, 'new'), count(*) FROM {_FROM} WHERE {where} GROUP BY 1", params
+            f"SELECT coalesce(r.status, 'new'), count(*) FROM {QUEUE_FROM} WHERE {where} GROUP BY 1", params
         ).fetchall()
     out = dict.fromkeys(STATUSES, 0)
     out.update({str(k): int(v) for k, v in rows})
@@ -254,36 +239,20 @@ def status_counts(store: Store, flt: Filter) -> dict[str, int]:
 def decision_counts(
     store: Store, run_ids: Sequence[int] = (), leaves: Sequence[str] = ()
 ) -> dict[str, dict[str, int]]:
-    """Per leaf: current status → count (status new included)."""
-    where, params = _where(Filter(run_ids=tuple(run_ids), leaves=tuple(leaves)))
+    """Per leaf: current status → count (status new included), from the counters."""
     with store.connect() as db:
-        rows = db.execute(
-            f"SELECT s.leaf_path, coalesce(r.status, 'new'), count(*) FROM {_FROM} WHERE {where} "
-            "GROUP BY 1, 2 ORDER BY 1",
-            params,
-        ).fetchall()
-    out: dict[str, dict[str, int]] = {}
-    for leaf, status, count in rows:
-        out.setdefault(leaf, dict.fromkeys(STATUSES, 0))[status] = int(count)
-    return out
+        return counted_per_leaf(db, Filter(run_ids=tuple(run_ids), leaves=tuple(leaves)))
 
 
 def current_decision(store: Store, sample_id: int) -> Decision | None:
-    with store.connect() as db:
-        row = db.execute(
-            f"SELECT {_DECISION_COLS} FROM review_state r JOIN decisions d ON d.id = r.decision_id "
-            "WHERE r.sample_id = ?",
-            (sample_id,),
-        ).fetchone()
-    return _decision(row) if row else None
+    return current_decisions(store, [sample_id]).get(sample_id)
 
 
 def current_decisions(store: Store, sample_ids: Sequence[int]) -> dict[int, Decision]:
     """The current decision of each of these samples that has one (status new: absent)."""
     out: dict[int, Decision] = {}
     with store.connect() as db:
-        for start in range(0, len(sample_ids), 900):
-            sql, params = _in("r.sample_id", list(sample_ids[start : start + 900]))
+        for sql, params in in_chunks("r.sample_id", sample_ids):
             for row in db.execute(
                 f"SELECT {_DECISION_COLS} FROM review_state r JOIN decisions d ON d.id = r.decision_id "
                 f"WHERE {sql}",
@@ -329,6 +298,7 @@ def recent_actions(store: Store, *, reviewer: str = "", limit: int = 20) -> list
 def _refresh_state(db: sqlite3.Connection, action_id: int) -> None:
     """Recompute the current decision of every sample the action touched from its live decisions."""
     touched = "SELECT sample_id FROM decisions WHERE action_id = ?"
+    shift_counts(db, touched, (action_id,), -1)
     db.execute(f"DELETE FROM review_state WHERE sample_id IN ({touched})", (action_id,))
     db.execute(
         "INSERT INTO review_state (sample_id, decision_id, status) "
@@ -336,6 +306,7 @@ def _refresh_state(db: sqlite3.Connection, action_id: int) -> None:
         f" SELECT max(id) FROM decisions WHERE undone = 0 AND sample_id IN ({touched}) GROUP BY sample_id)",
         (action_id,),
     )
+    shift_counts(db, touched, (action_id,), 1)
 
 
 def _changes(status: str) -> str:
@@ -360,7 +331,7 @@ def decide_matching(
     with store.connect() as db:
         if flt.search:
             sync_search(db)
-        where, params = _where(flt)
+        where, params = where_sql(flt)
         cur = db.execute(
             "INSERT INTO review_actions (reviewer, kind, description, count, at) VALUES (?, ?, ?, 0, ?)",
             (reviewer, status, description, now),
@@ -368,7 +339,7 @@ def decide_matching(
         action = int(cur.lastrowid or 0)
         cur = db.execute(
             "INSERT INTO decisions (action_id, sample_id, status, reviewer, reason, at) "
-            f"SELECT ?, s.id, ?, ?, ?, ? FROM {_FROM} WHERE {where} AND {_changes(status)} ORDER BY s.id",
+            f"SELECT ?, s.id, ?, ?, ?, ? FROM {QUEUE_FROM} WHERE {where} AND {_changes(status)} ORDER BY s.id",
             (action, status, reviewer, reason, now, *params),
         )
         changed = cur.rowcount
@@ -376,6 +347,8 @@ def decide_matching(
             db.execute("DELETE FROM review_actions WHERE id = ?", (action,))
             return None, 0
         db.execute("UPDATE review_actions SET count = ? WHERE id = ?", (changed, action))
+        touched = "SELECT sample_id FROM decisions WHERE action_id = ?"
+        shift_counts(db, touched, (action,), -1)
         db.execute(
             "INSERT INTO review_state (sample_id, decision_id, status) "
             "SELECT sample_id, id, status FROM decisions WHERE action_id = ? "
@@ -383,6 +356,7 @@ def decide_matching(
             "status = excluded.status",
             (action,),
         )
+        shift_counts(db, touched, (action,), 1)
     return action, changed
 
 
@@ -414,12 +388,14 @@ def decide(
             "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (action, sample_id, status, reviewer, reason, now, question, answer, context),
         )
+        shift_counts(db, "?", (sample_id,), -1)
         db.execute(
             "INSERT INTO review_state (sample_id, decision_id, status) VALUES (?, ?, ?) "
             "ON CONFLICT (sample_id) DO UPDATE SET decision_id = excluded.decision_id, "
             "status = excluded.status",
             (sample_id, cur.lastrowid, status),
         )
+        shift_counts(db, "?", (sample_id,), 1)
     return action
 
 
@@ -477,12 +453,13 @@ def reviewer_decisions(store: Store) -> list[tuple[int, str, str, str]]:
     return [(int(a), str(b), str(c), str(d)) for a, b, c, d in rows]
 
 
-def flag_counts(store: Store, flt: Filter = Filter()) -> dict[str, int]:
+def flag_counts(store: Store, flt: Filter | None = None) -> dict[str, int]:
     """Samples matching the filter that carry each gate's flag."""
-    where, params = _where(flt)
+    flt = flt or Filter()
+    where, params = where_sql(flt)
     with store.connect() as db:
         rows = db.execute(
-            f"SELECT f.gate, count(DISTINCT s.id) FROM {_FROM} JOIN flags f ON f.sample_id = s.id "
+            f"SELECT f.gate, count(DISTINCT s.id) FROM {QUEUE_FROM} JOIN flags f ON f.sample_id = s.id "
             f"WHERE {where} GROUP BY 1",
             params,
         ).fetchall()

@@ -8,11 +8,13 @@ PII highlight); the open sample is kept in the URL (?sample=ID) so a refresh com
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from labui.errors import LabuiError
+from labui.export.promote import promote_sample
 from labui.review import decisions
 from labui.store.db import Store
 from labui.store.review import (
@@ -127,6 +129,20 @@ def save_edit(store: Store, sample_id: int) -> None:
         say(str(exc))
 
 
+def promote(store: Store, root: Path, sample_id: int) -> None:
+    """The callback of "Promote to seed": the accepted sample joins its leaf's seed examples."""
+    try:
+        result = promote_sample(store, root, sample_id)
+    except LabuiError as exc:
+        say(f"#{sample_id} was not promoted: {exc}")
+        return
+    if not result.added:
+        say(f"#{sample_id} is already a seed example of {result.leaf_path} word for word; nothing written.")
+        return
+    now = f" ({result.write.leaf.seed_count} seed examples now)" if result.write is not None else ""
+    say(f"#{sample_id} added to the seed examples of {result.leaf_path}{now}.")
+
+
 def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
     """Markdown of `text` with the spans on a red background, built only from escaped pieces."""
     out, pos = [], 0
@@ -206,7 +222,7 @@ def _buttons(store: Store, sample_id: int) -> None:
 
 
 @st.fragment
-def focus(store: Store) -> None:
+def focus(store: Store, root: Path) -> None:
     """One sample with its evidence and the keyboard actions; reruns alone."""
     ss = st.session_state
     if ss.get(KEY_MESSAGE):
@@ -232,6 +248,15 @@ def focus(store: Store) -> None:
             st.caption(name)
             show(text)
     _buttons(store, sample.id)
+    if dec is not None and dec.status in ("accepted", "edited"):
+        st.button(
+            "Promote to seed",
+            key="rv_promote",
+            shortcut="p",
+            on_click=promote,
+            args=(store, root, sample.id),
+            help="key p: add this accepted sample to its leaf's seed examples (qna.yaml)",
+        )
     st.text_input("Reason for a reject", key=KEY_REASON)
     if not reviewer():
         st.warning("Enter a reviewer name to decide.")

@@ -22,7 +22,16 @@ from labui.review.agreement import agreement, disagreements
 from labui.review.gates import GATES, run_gates
 from labui.review.similar import similar
 from labui.store.db import Store
-from labui.store.review import STATUSES, Filter, decision_counts, flags_for, queue_page, status_counts
+from labui.store.review import (
+    COUNT_CAP,
+    STATUSES,
+    Filter,
+    decision_counts,
+    flags_for,
+    page_counts,
+    queue_page,
+    status_counts,
+)
 from labui.store.samples import list_runs
 from labui.ui import nav, state
 from labui.ui import review_focus as rf
@@ -260,12 +269,15 @@ def review_page() -> None:
     st.text_input("Reviewer", key=rf.KEY_REVIEWER)
     _filters(store)
     flt = rf.page_filter()
-    counts = status_counts(store, flt)
-    for col, status in zip(st.columns(4), STATUSES, strict=True):
-        col.metric(status, counts[status])
+    counts, capped = page_counts(store, flt)
+    if capped:  # a flag or search filter: counted up to a cap, not over every match
+        st.metric("matches", f"{COUNT_CAP:,}+")
+    else:
+        for col, status in zip(st.columns(4), STATUSES, strict=True):
+            col.metric(status, counts[status])
     tabs = st.tabs(["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"])
     with tabs[0]:
-        rf.focus(store)
+        rf.focus(store, tx.root)
     with tabs[1]:
         _queue(store, flt)
     with tabs[2]:

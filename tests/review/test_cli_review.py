@@ -98,6 +98,8 @@ def test_review_bulk_counts_and_exit_2_when_nothing_changes(
     assert code == 0 and json.loads(out)["changed"] == 1
     assert status_counts(store, Filter()) == {"new": 1, "accepted": 4, "rejected": 0, "edited": 0}
     assert _run(["review", str(sample_taxonomy), "accept", "--flag", "nonsense"])[0] == 2
+    assert _run(["review", str(sample_taxonomy), "accept", "--status", "nonsense"])[0] == 2
+    assert "unknown status 'nonsense'" in capsys.readouterr().err
     assert _run(["review", str(sample_taxonomy), "accept", "--ids", "1,x"])[0] == 2
 
 

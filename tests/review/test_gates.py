@@ -178,7 +178,8 @@ def test_form_gates(store: Store) -> None:
         {
             "question": "Rate it.",
             "answer": "It is a fine table overall.",
-            "stages": {"pair_quality": {"score": 1, "keep": False}},
+            # The shape the generate stage stores; judges score 1-3 and 1s are dropped before storing.
+            "stages": {"judge_pair": {"score": 2, "why": "vague"}, "answer": {"answer": "..."}},
         },
     ]
     ids = add_samples(store, run, items)
@@ -191,7 +192,7 @@ def test_form_gates(store: Store) -> None:
     assert flags[ids[16]]["length_outlier"].reason.startswith(
         "answer of 900 words, far longer than this leaf's median of"
     )
-    assert flags[ids[17]]["judge"].reason == "low judge score: pair_quality 1"
+    assert flags[ids[17]]["judge"].reason == "low judge score: judge_pair 2 (vague)"
     assert report.flags["judge"] == 1
     assert not any(i in flags for i in ids[:12])
 

@@ -8,9 +8,9 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from labui.store import Store
-from labui.store.review import Filter, current_decision, status_counts
+from labui.store.review import Filter, current_decision, decide, status_counts
 from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH
-from tests.review.support import add_run, add_samples, clean
+from tests.review.support import LEAF, add_run, add_samples, clean
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "review.py")
 
@@ -78,3 +78,34 @@ def test_gates_from_the_page_and_the_evidence(store: Store, sample_taxonomy: Pat
     at.run()
     texts = [t.value for t in at.text]
     assert texts.count(f"{base[0]['question']}\n\n{base[0]['answer']}") >= 2  # side by side
+
+
+def test_promote_to_seed_from_the_focus_view(store: Store, sample_taxonomy: Path) -> None:
+    run = add_run(store)
+    answer = "The table lists three cities; Lyon has the most rain, 842 mm a year."
+    ids = add_samples(store, run, [{"question": "Summarise the rainfall table.", "answer": answer}])
+    decide(store, ids[0], "accepted", reviewer="ana")
+    qna = sample_taxonomy / LEAF / "qna.yaml"
+    at = _app(sample_taxonomy)
+    _button(at, "rv_promote").click().run()
+    assert answer in qna.read_text(encoding="utf-8")
+    assert any(f"#{ids[0]} added to the seed examples of" in i.value for i in at.info)
+    _button(at, "rv_promote").click().run()  # the same again: refused politely, nothing written
+    assert qna.read_text(encoding="utf-8").count(answer) == 1
+    assert any("already a seed example" in i.value for i in at.info)
+    decide(store, ids[0], "rejected", reviewer="bo")  # another reviewer, between render and click
+    _button(at, "rv_promote").click().run()
+    # (the message is md_escaped: "\\#1 was not promoted\\: sample 1 is rejected; ...")
+    assert any(
+        f"#{ids[0]} was not promoted" in i.value and f"sample {ids[0]} is rejected" in i.value
+        for i in at.info
+    ), [i.value for i in at.info]
+    assert qna.read_text(encoding="utf-8").count(answer) == 1
+    assert not at.exception
+
+
+def test_promote_is_offered_only_for_accepted_samples(store: Store, sample_taxonomy: Path) -> None:
+    run = add_run(store)
+    add_samples(store, run, clean(1))
+    at = _app(sample_taxonomy)
+    assert not [b for b in at.button if b.key == "rv_promote"]
