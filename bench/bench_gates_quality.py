@@ -39,7 +39,7 @@ from labui.review.gates import run_gates
 from labui.store.db import Store
 from labui.store.review import flags_for
 from labui.store.samples import SampleRow, insert_sample
-from labui.taxonomy.tree import LeafKind, load_taxonomy
+from labui.taxonomy import LeafKind, load_taxonomy
 
 LEAVES = 4
 PER_LEAF = 50

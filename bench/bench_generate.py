@@ -33,7 +33,7 @@ from labui.generate.runner import execute, plan_run
 from labui.generate.teacher import Reply, TeacherClient, TeacherConfig
 from labui.store import samples as db
 from labui.store.db import Store
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 TAXONOMY = ROOT / "taxonomy"
 KNOWLEDGE = "knowledge/science/astronomy/solar_system"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from labui.generate.pipelines import GenOptions
 from labui.generate.runner import execute, plan_run
 from labui.generate.teacher import TeacherClient, TeacherConfig
-from labui.taxonomy.tree import load_taxonomy
+from labui.taxonomy import load_taxonomy
 
 SDG_VENV = Path(os.environ.get("SDG_VENV", "/tmp/sdgvenv"))
 

@@ -1,5 +1,6 @@
-"""Files on disk: the one place that opens user files (regular files only, size caps) and writes them
-atomically; content hashes.
+"""Files on disk: the one place that opens user files and writes them atomically.
+
+Reads take regular files only, under size caps; content hashes (sha256) live here too.
 
 Every reader of the taxonomy, attributions, documents, uploads and real data goes through
 `read_bytes_capped`; every writer through `atomic_write_bytes`. A write leaves a temporary file named
@@ -43,6 +44,16 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
+def _check_opened(fd: int, path: Path, cap: int) -> os.stat_result:
+    """The stat of what `fd` opened; FileRefusedError unless it is a regular file of at most `cap` bytes."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRefusedError(f"{path} is not a regular file; it was not read")
+    if st.st_size > cap:
+        raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
+    return st
+
+
 def read_bytes_capped(
     path: Path, *, root: Path | None = None, cap: int | None = None, walked: bool = False
 ) -> bytes:
@@ -68,11 +79,7 @@ def read_bytes_capped(
                 raise FileRefusedError(f"{path} links outside the taxonomy; it was not read")
     fd = os.open(path, flags)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise FileRefusedError(f"{path} is not a regular file; it was not read")
-        if st.st_size > cap:
-            raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
+        st = _check_opened(fd, path, cap)
         # Ask for the size we saw, not the cap (a 2 MB buffer per small file costs more than the
         # read), plus one byte that tells whether it grew; then read on up to the cap.
         data, want = b"", st.st_size + 1
@@ -95,11 +102,7 @@ def open_capped(path: Path, *, cap: int) -> Iterator[CappedReader]:
     cap while read raises FileRefusedError from the reader."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise FileRefusedError(f"{path} is not a regular file; it was not read")
-        if st.st_size > cap:
-            raise FileRefusedError(f"{path} is {st.st_size:,} bytes, over the {cap:,}-byte cap for one file")
+        _check_opened(fd, path, cap)
     except BaseException:
         os.close(fd)
         raise

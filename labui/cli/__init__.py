@@ -1,5 +1,8 @@
 """The `labui` command line: everything the app does, headless; one thin module per command group.
 
+Takes: the command's arguments (and the teacher's API key from the environment). Gives: text, or JSON
+with `--format json`, on stdout; one-line messages on stderr; an exit code.
+
 Exit codes (the same rule for every command, mapped from the exception tree in `cli.common`):
 0 done and nothing wrong; 1 problems found in the content, or the job failed; 2 unusable input (a bad
 path, option or file), with a one-line message on stderr; 130 cancelled. Heavy modules are imported

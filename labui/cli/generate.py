@@ -34,21 +34,6 @@ def _teacher_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _check_teacher(config: Any, key: str | None) -> None:
-    import asyncio
-
-    from labui.generate.teacher import TeacherClient
-
-    async def probe() -> None:
-        client = TeacherClient(config, key)
-        try:
-            await client.check()
-        finally:
-            await client.aclose()
-
-    asyncio.run(probe())
-
-
 def _print_summary(summary: dict[str, Any], fmt: str, out: TextIO) -> None:
     if fmt == "json":
         out.write(json.dumps(summary) + "\n")
@@ -65,7 +50,7 @@ def _print_summary(summary: dict[str, Any], fmt: str, out: TextIO) -> None:
 def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
     from labui.generate.pipelines import GenOptions
     from labui.generate.runner import execute, plan_resume, plan_run, run_summary
-    from labui.generate.teacher import ENV_KEY, TeacherClient, config_from
+    from labui.generate.teacher import ENV_KEY, TeacherClient, check_teacher, config_from
 
     store, taxonomy = _store_and_taxonomy(args.taxonomy)
     if args.resume is not None:
@@ -75,7 +60,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
             plan.teacher = replace(
                 plan.teacher, urls=config_from(args.teacher_url, plan.teacher.model)[0].urls
             )
-        _check_teacher(plan.teacher, key)
+        check_teacher(plan.teacher, key)
     else:
         if not args.leaf:
             raise UsageError("give at least one --leaf PATH (a leaf, or a branch for every leaf under it)")
@@ -97,13 +82,13 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
         # Everything that can be refused without the teacher is refused before a run exists.
         paths = select_leaves(taxonomy, args.leaf)
         preflight([plan_leaf(taxonomy.leaf(p), opts.documents) for p in paths], opts, config)
-        _check_teacher(config, key)
+        check_teacher(config, key)
         plan = plan_run(store, taxonomy, args.leaf, opts, config)
 
     cancel = threading.Event()
     interrupted = [False]
 
-    def on_sigint(signum: int, frame: object) -> None:
+    def on_sigint(_signum: int, _frame: object) -> None:
         if interrupted[0]:
             raise KeyboardInterrupt
         interrupted[0] = True

@@ -1,5 +1,7 @@
-"""Uncovered items grouped by meaning: spherical k-means (faiss), key terms per cluster, a suggested
-new leaf path, and the Editor prefill that starts that leaf."""
+"""Uncovered items grouped by meaning, each group with a suggested new leaf.
+
+Spherical k-means (faiss), key terms per cluster, a suggested new leaf path, and the Editor prefill
+that starts that leaf."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The taxonomy index: the texts that describe each leaf (path words, description, seed questions) and
-their vectors, grouped by leaf."""
+"""The taxonomy index: the texts that describe each leaf and their vectors, grouped by leaf.
+
+A leaf is described by its path words, its description and its seed questions."""
 
 from __future__ import annotations
 

@@ -117,6 +117,16 @@ def _decoded(lines: Iterable[bytes], name: str) -> Iterator[str]:
         yield text
 
 
+def _json(text: str, name: str, lineno: int) -> Any:
+    """`text` (starting at line `lineno` of file `name`) as JSON; an error names the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{name}:{lineno + exc.lineno - 1}: not valid JSON: {exc.msg} (column {exc.colno})"
+        ) from exc
+
+
 def _jsonl_records(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, Any]]:
     text_lines = _decoded(lines, name)
     first = True
@@ -125,20 +135,13 @@ def _jsonl_records(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, Any
             continue
         if first and raw.lstrip().startswith("["):
             # A .json file holding one array of records: it cannot be streamed, so it is read whole.
-            whole = "\n" * (lineno - 1) + raw + "".join(text_lines)
-            try:
-                doc = json.loads(whole)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
+            doc = _json(raw + "".join(text_lines), name, lineno)
             if not isinstance(doc, list):
                 raise UsageError(f"{name}:{lineno}: expected a JSON array of records")
             yield from enumerate(doc, start=1)
             return
         first = False
-        try:
-            rec = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{name}:{lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from exc
+        rec = _json(raw, name, lineno)
         if not isinstance(rec, Mapping):
             raise UsageError(f"{name}:{lineno}: expected a JSON object per line, found {type(rec).__name__}")
         yield lineno, rec

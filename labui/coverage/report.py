@@ -1,5 +1,6 @@
-"""The coverage report: its dataclasses (leaves, branches, items, clusters, overlaps), their JSON, and
-the plain-text summary the CLI prints."""
+"""The coverage report: its dataclasses, their JSON, and the plain-text summary the CLI prints.
+
+Leaves, branches, items, clusters and overlaps, each with `to_json`."""
 
 from __future__ import annotations
 

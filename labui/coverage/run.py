@@ -1,6 +1,7 @@
-"""`labui coverage` as a function: load the tree, stream the data files through the embedding cache in
-batches (memory bounded by the batch and the uncovered items, not the file), report progress on
-stderr, and write the report as text or json."""
+"""`labui coverage` as a function: tree and data files in, the report out as text or json.
+
+Loads the tree, streams the data files through the embedding cache in batches (memory bounded by the
+batch and the uncovered items, not the file) and reports progress on stderr."""
 
 from __future__ import annotations
 

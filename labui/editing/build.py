@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from labui.editing.attribution import Attribution
 from labui.editing.model import DocumentDraft, LeafModel, QnADraft, SeedDraft, _to_int, as_text
@@ -157,19 +157,22 @@ def default_attribution(model: LeafModel, **given: str) -> Attribution:
     return Attribution(**{k: v for k, v in values.items() if v})
 
 
+class LeafFields(TypedDict, total=False):
+    """What a new leaf may start with besides its kind and creator (`new_model`, `create_leaf`).
+    Skills use task_description; knowledge the domain, outline and document fields."""
+
+    task_description: str | None
+    domain: str | None
+    document_outline: str | None
+    document_repo: str
+    document_commit: str
+    document_patterns: Sequence[str]
+    seeds: Iterable[Mapping[str, Any]]
+    attribution: Attribution | str | None  # None: made from the leaf (default_attribution)
+
+
 def new_model(
-    path: str,
-    kind: LeafKind | str,
-    created_by: str = "",
-    *,
-    task_description: str | None = None,
-    domain: str | None = None,
-    document_outline: str | None = None,
-    document_repo: str = "",
-    document_commit: str = "",
-    document_patterns: Sequence[str] = (),
-    seeds: Iterable[Mapping[str, Any]] = (),
-    attribution: Attribution | str | None = None,
+    path: str, kind: LeafKind | str, created_by: str = "", **fields: Unpack[LeafFields]
 ) -> LeafModel:
     """A new leaf of the current schema version, laid out in canonical order."""
     kind = LeafKind(kind)
@@ -179,21 +182,26 @@ def new_model(
         kind=kind,
         version=latest_version(),
         created_by=created_by,
-        task_description=None if knowledge else (task_description or ""),
-        domain=(domain or "") if knowledge else None,
-        document_outline=(document_outline or "") if knowledge else None,
-        document=DocumentDraft(document_repo, document_commit, list(document_patterns))
+        task_description=None if knowledge else (fields.get("task_description") or ""),
+        domain=(fields.get("domain") or "") if knowledge else None,
+        document_outline=(fields.get("document_outline") or "") if knowledge else None,
+        document=DocumentDraft(
+            fields.get("document_repo", ""),
+            fields.get("document_commit", ""),
+            list(fields.get("document_patterns", ())),
+        )
         if knowledge
         else None,
     )
-    model.seeds = seeds_from_rows(list(seeds), kind, model.seed_keys)
+    model.seeds = seeds_from_rows(list(fields.get("seeds", ())), kind, model.seed_keys)
+    attribution = fields.get("attribution")
     if attribution is None:
         attribution = default_attribution(model)
     model.attribution = attribution.text() if isinstance(attribution, Attribution) else attribution
     return model
 
 
-def new_leaf_text(kind: LeafKind | str, created_by: str, **fields: Any) -> str:
+def new_leaf_text(kind: LeafKind | str, created_by: str, **fields: Unpack[LeafFields]) -> str:
     """The qna.yaml text of a new leaf (version 3, canonical layout); `fields` as for `new_model`.
     Seeds: dicts with question, answer and optional context; for knowledge, context with
     questions_and_answers (or flat rows, grouped by context)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
-from labui.editing.attribution import Attribution
-from labui.editing.build import default_attribution, model_from_leaf, new_model
+from labui.editing.build import LeafFields, model_from_leaf, new_model
 from labui.editing.model import LeafModel
 from labui.editing.rules import check_new_leaf_place
 from labui.editing.seeds import merge_seeds, read_seed_rows, seeds_from_rows
@@ -43,38 +41,18 @@ def create_leaf(
     kind: LeafKind | str,
     created_by: str,
     *,
-    task_description: str | None = None,
-    domain: str | None = None,
-    document_outline: str | None = None,
-    document_repo: str = "",
-    document_commit: str = "",
-    document_patterns: Sequence[str] = (),
-    seeds: Iterable[Mapping[str, Any]] = (),
-    attribution: Attribution | None = None,
     allow_incomplete: bool = False,
+    **fields: Unpack[LeafFields],
 ) -> WriteResult:
-    """Write a new version-3 leaf and its attribution.txt. Nothing changes if anything is wrong."""
+    """Write a new version-3 leaf and its attribution.txt (`fields` as for `new_model`). Nothing
+    changes if anything is wrong."""
     loc = check_leaf_path(root, leaf_path)
     if loc.exists:
         raise LeafExistsError(
             f"{loc.rel_file} already exists; edit it, or import seeds with `labui seeds import`"
         )
     check_new_leaf_place(loc)
-    model = new_model(
-        loc.path,
-        kind,
-        created_by,
-        task_description=task_description,
-        domain=domain,
-        document_outline=document_outline,
-        document_repo=document_repo,
-        document_commit=document_commit,
-        document_patterns=document_patterns,
-        seeds=seeds,
-        attribution=attribution,
-    )
-    if attribution is None:
-        model.attribution = default_attribution(model).text()
+    model = new_model(loc.path, kind, created_by, **fields)
     return write_leaf(
         loc.root,
         loc.path,

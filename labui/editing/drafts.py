@@ -1,5 +1,6 @@
-"""Drafts: unsaved edits kept in the workspace per (leaf, owner), so a refresh loses nothing and one
-session's edit never replaces another's.
+"""Drafts: unsaved edits kept in the workspace per (leaf, owner).
+
+A refresh loses nothing, and one session's edit never replaces another's.
 
 An owner is a browser session (or a named reviewer). Opening a leaf makes no draft; the first change
 does (`is_edited`). When a second owner opens a leaf that has someone else's draft, `others` says

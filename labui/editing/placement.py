@@ -1,5 +1,6 @@
-"""Where the Editor shows each problem: diagnostics grouped by the form field they concern, and
-the Editor-only advice the validator does not give."""
+"""Where the Editor shows each problem: diagnostics grouped by the form field they concern.
+
+Also the Editor-only advice the validator does not give."""
 
 from __future__ import annotations
 

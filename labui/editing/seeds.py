@@ -1,5 +1,6 @@
-"""Seed rows from outside the Editor: reading import files (JSONL, JSON, CSV, YAML) and merging them
-into a leaf without repeats."""
+"""Seed rows from outside the Editor: import files read and merged into a leaf without repeats.
+
+Import files: JSONL, JSON, CSV or YAML."""
 
 from __future__ import annotations
 

@@ -13,7 +13,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from labui.export.messages import GATES, STATUSES, Reviewed
+from labui.editing.similarity import jaccard
+from labui.export.messages import Reviewed
+from labui.review.gates import GATES
+from labui.store.review import STATUSES
 
 # Gate groups the card reports as rates (share of exported samples a gate had flagged).
 RATE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -28,10 +31,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def _gate_order(gate: str) -> tuple[int, str]:
@@ -71,7 +70,7 @@ class _LeafDiversity:
         self.total_bigrams += len(pairs)
         if self.seeds:
             mine = frozenset(words)
-            self.seed_closeness.append(max(_jaccard(mine, seed) for seed in self.seeds))
+            self.seed_closeness.append(max(jaccard(mine, seed) for seed in self.seeds))
 
     def result(self) -> dict[str, Any]:
         return {

@@ -18,21 +18,6 @@ from labui.store.samples import SampleRow
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, accurate assistant."
 EXPORTED_BY_DEFAULT = ("accepted", "edited")
-STATUSES = ("new", "accepted", "edited", "rejected")
-# The review stage's gate names (labui/review owns the gates; these only label export figures).
-GATES = (
-    "exact_duplicate",
-    "near_duplicate",
-    "semantic_duplicate",
-    "seed_copy",
-    "real_data_copy",
-    "pii",
-    "refusal",
-    "truncated",
-    "empty",
-    "length_outlier",
-    "judge",
-)
 _ID_NAMESPACE = uuid.UUID("3b0f3f0e-8a0c-4d7e-9a51-6c1b5e0a7d21")
 
 

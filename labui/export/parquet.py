@@ -1,5 +1,6 @@
-"""train.parquet: the rows of train.jsonl with metadata as a struct of its own fields, written in
-row groups as they stream in (pyarrow ParquetWriter), so memory holds one batch at most."""
+"""train.parquet: the rows of train.jsonl, written in row groups as they stream in.
+
+Metadata is a struct of its own fields; pyarrow's ParquetWriter keeps one batch in memory at most."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Promote to seed: an accepted (or edited) generated sample becomes a seed example of its leaf,
-through the Editor's safe write path (validation, conflict check, atomic write)."""
+"""Promote to seed: an accepted (or edited) generated sample becomes a seed example of its leaf.
+
+It goes through the Editor's safe write path (validation, conflict check, atomic write)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from labui.export.messages import STATUSES, Reviewed
+from labui.export.messages import Reviewed
 from labui.store import review
 from labui.store.db import Store
+from labui.store.review import STATUSES
 from labui.store.samples import SampleRow
 
 

@@ -1,5 +1,7 @@
-"""Writing an export folder: stream reviewed samples into train.jsonl / train.parquet, then the figures,
-the plot and the card, all in a temporary folder beside the target that replaces it in one rename.
+"""Writing an export folder whole: reviewed samples in, data files, figures and card out.
+
+Reviewed samples stream into train.jsonl / train.parquet, then come the figures, the plot and the
+card, all in a temporary folder beside the target that replaces it in one rename.
 
 An existing export is never half overwritten: until the final exchange of folders, readers see the
 old export whole; a process killed mid-export leaves only a hidden temporary folder, removed by the
@@ -30,6 +32,7 @@ from labui.export.messages import DEFAULT_SYSTEM_PROMPT, EXPORTED_BY_DEFAULT, js
 from labui.export.parquet import ParquetRows
 from labui.export.plot import per_leaf_png
 from labui.fsio import folder_lock, fsync_dir
+from labui.procs import pid_alive
 from labui.store.db import WORKSPACE_DIR, Store
 from labui.taxonomy import Leaf, Taxonomy
 
@@ -123,23 +126,13 @@ def _temp_name(out: Path, what: str) -> Path:
     return out.parent / f".{out.name}.labui-{what}-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover(out: Path) -> None:
     """Undo what a killed export left beside `out`: restore a moved-aside old export, drop temp folders."""
     pattern = re.compile(rf"^\.{re.escape(out.name)}\.labui-(export|old)-(\d+)-[0-9a-f]{{8}}\.tmp$")
     with contextlib.suppress(FileNotFoundError):
         for entry in sorted(os.scandir(out.parent), key=lambda e: e.name):
             m = pattern.match(entry.name)
-            if not m or _alive(int(m.group(2))) or not entry.is_dir(follow_symlinks=False):
+            if not m or pid_alive(int(m.group(2))) or not entry.is_dir(follow_symlinks=False):
                 continue
             if m.group(1) == "old" and not out.exists():
                 os.rename(entry.path, out)

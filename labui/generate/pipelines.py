@@ -211,18 +211,11 @@ def render_stage(
     rng = _rng(opts.seed, plan.path, slot, attempt)
     ids = _examples(plan, rng, opts.examples)
     task = plan.task or plan.domain or plan.path
-    if stage == "question":
-        return render(
-            "freeform_question",
-            task_description=task,
-            examples=_format_examples(plan, ids, with_context=False, with_answer=False),
-        ), ids
-    if stage == "context":
-        return render(
-            "grounded_context_question",
-            task_description=task,
-            examples=_format_examples(plan, ids, with_context=True, with_answer=False),
-        ), ids
+    if stage in ("question", "context"):  # a new question (grounded: with a new context) from examples
+        grounded = stage == "context"
+        examples = _format_examples(plan, ids, with_context=grounded, with_answer=False)
+        template = "grounded_context_question" if grounded else "freeform_question"
+        return render(template, task_description=task, examples=examples), ids
     if stage == "answer" and plan.kind == LeafKind.GROUNDED_SKILL.value:
         return render("grounded_answer", task_description=task, **_pick(values, "context", "question")), []
     if stage == "answer":

@@ -368,3 +368,18 @@ class TeacherClient:
             retry_reasons=list(reasons),
             mode=mode,
         )
+
+
+def check_teacher(config: TeacherConfig, key: str | None) -> list[str]:
+    """`TeacherClient.check` from synchronous code (the CLI, a page's callback), on a loop of its own.
+
+    Returns the model names served; raises TeacherUnreachableError as `check` does."""
+
+    async def probe() -> list[str]:
+        client = TeacherClient(config, key)
+        try:
+            return await client.check()
+        finally:
+            await client.aclose()
+
+    return asyncio.run(probe())

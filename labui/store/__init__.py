@@ -11,6 +11,7 @@ area's tables (`MIGRATIONS`) and the functions that read and write them:
     review.py      review decisions (history, undo, bulk actions), the queue's filter and counts
     gates.py       the quality gates' flags with evidence, judge scores, diversity, gate runs
     search.py      the full-text (FTS5) index of the samples
+    verdicts.py    validation verdicts of leaves, keyed by their content (the taxonomy stage's cache)
 """
 
 from labui.store.db import DB_NAME, WORKSPACE_DIR, Store, default_workspace

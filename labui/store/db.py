@@ -9,15 +9,15 @@ at most the write in flight.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from labui.errors import WorkspaceError
+from labui.fsio import sha256_text
 
 WORKSPACE_DIR = ".labui"
 DB_NAME = "workspace.sqlite"
@@ -26,6 +26,19 @@ DB_NAME = "workspace.sqlite"
 # them; `MIGRATIONS` in that module is append-only (never edit one that has shipped). Applied
 # migrations are recorded per (area, number), so areas grow independently.
 AREAS: tuple[str, ...] = ("drafts", "embeddings", "samples", "review", "verdicts", "gates", "search")
+# Bound parameters per statement: SQLite allows 32766 on current builds, 999 on old ones.
+SQL_CHUNK = 900
+
+
+def in_clause(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+    """`column IN (?, ...)` and its parameters; more than SQL_CHUNK values go through `in_chunks`."""
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
+def in_chunks(column: str, values: Sequence[object]) -> Iterator[tuple[str, list[object]]]:
+    """`in_clause` over `values` in pieces of SQL_CHUNK: one statement per piece, any number of values."""
+    for start in range(0, len(values), SQL_CHUNK):
+        yield in_clause(column, values[start : start + SQL_CHUNK])
 
 
 def _area_migrations(areas: tuple[str, ...] = AREAS) -> list[tuple[str, int, str]]:
@@ -49,7 +62,7 @@ def default_workspace(taxonomy_root: Path) -> Path:
     if (local.is_dir() and os.access(local, os.W_OK)) or os.access(taxonomy_root, os.W_OK):
         return local
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "labui" / "workspaces"
-    digest = hashlib.sha256(str(taxonomy_root.resolve()).encode()).hexdigest()[:16]
+    digest = sha256_text(str(taxonomy_root.resolve()))[:16]
     return cache / f"{taxonomy_root.name}-{digest}"
 
 

@@ -1,11 +1,15 @@
-"""Workspace table of the embedding cache: one vector per (encoder, sha256 of the text), with the time
-of its last use so that the cache can stay under a size cap by evicting the least recently used."""
+"""Workspace table of the embedding cache: one vector per (encoder, sha256 of the text).
+
+Each row keeps the time of its last use, so that the cache can stay under a size cap by evicting the
+least recently used."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from labui.store.db import in_chunks
 
 MIGRATIONS: list[str] = [
     """
@@ -35,8 +39,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# SQLite's default limit on bound parameters is 32766 on current builds, 999 on old ones.
-SQL_CHUNK = 900
 # What a row costs on disk beside its vector: key text, integers, the unique and last-use index
 # entries, and page slack (two 1.6 kB rows fill a 4 kB page). Measured: 2,159 bytes a row for a
 # 384-float vector after VACUUM, so the estimate tracks the file, not just the vectors.
@@ -55,12 +57,10 @@ class CacheSize:
 def lookup(db: sqlite3.Connection, model: str, dim: int, hashes: Sequence[str]) -> dict[str, bytes]:
     """The stored vector bytes of these hashes (missing ones are absent), in IN-query chunks."""
     found: dict[str, bytes] = {}
-    for start in range(0, len(hashes), SQL_CHUNK):
-        chunk = hashes[start : start + SQL_CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for sql, params in in_chunks("sha256", hashes):
         rows = db.execute(
-            f"SELECT sha256, vector FROM embeddings WHERE model = ? AND dim = ? AND sha256 IN ({marks})",
-            (model, dim, *chunk),
+            f"SELECT sha256, vector FROM embeddings WHERE model = ? AND dim = ? AND {sql}",
+            (model, dim, *params),
         )
         found.update(rows)
     return found
@@ -69,12 +69,10 @@ def lookup(db: sqlite3.Connection, model: str, dim: int, hashes: Sequence[str]) 
 def touch(db: sqlite3.Connection, model: str, hashes: Sequence[str], now: int, granularity: int) -> None:
     """Mark rows as used now; rows marked within `granularity` seconds are left alone (no rewrite of
     a hot cache on every run)."""
-    for start in range(0, len(hashes), SQL_CHUNK):
-        chunk = hashes[start : start + SQL_CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for sql, params in in_chunks("sha256", hashes):
         db.execute(
-            f"UPDATE embeddings SET last_used = ? WHERE model = ? AND sha256 IN ({marks}) AND last_used < ?",
-            (now, model, *chunk, now - granularity),
+            f"UPDATE embeddings SET last_used = ? WHERE model = ? AND {sql} AND last_used < ?",
+            (now, model, *params, now - granularity),
         )
 
 

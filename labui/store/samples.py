@@ -8,7 +8,6 @@ rewrites a sample row (an edit is stored by review beside the original).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labui.errors import WorkspaceError
-from labui.store.db import Store
+from labui.procs import pid_alive
+from labui.store.db import Store, in_clause
 
 MIGRATIONS: list[str] = [
     """
@@ -153,12 +153,11 @@ def iter_samples(
     """Samples in id order, streamed in batches (memory stays flat at any size), optionally filtered."""
     where: list[str] = []
     params: list[object] = []
-    if run_ids:
-        where.append(f"run_id IN ({', '.join('?' * len(run_ids))})")
-        params.extend(run_ids)
-    if leaves:
-        where.append(f"leaf_path IN ({', '.join('?' * len(leaves))})")
-        params.extend(leaves)
+    for column, values in (("run_id", run_ids), ("leaf_path", leaves)):
+        if values:
+            sql, more = in_clause(column, values)
+            where.append(sql)
+            params += more
     last = 0
     while True:
         clause = " AND ".join(["id > ?", *where])
@@ -219,22 +218,10 @@ class AttemptRow:
     created_at: float
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _effective_status(status: str, pid: int | None, heartbeat: float | None, now: float) -> str:
     if status != "running":
         return status
-    if not _alive(pid) or heartbeat is None or now - heartbeat > HEARTBEAT_STALE_S:
+    if not pid_alive(pid) or heartbeat is None or now - heartbeat > HEARTBEAT_STALE_S:
         return "interrupted"
     return status
 
@@ -444,9 +431,6 @@ class RunWriter:
             self._leaf_counters(db, leaf, counters)
 
         self._tx(work)
-
-    def leaf_counters(self, leaf: str, counters: dict[str, Any]) -> None:
-        self._tx(lambda db: self._leaf_counters(db, leaf, counters))
 
     def heartbeat(self, counters: dict[str, Any]) -> None:
         def work(db: sqlite3.Connection) -> None:

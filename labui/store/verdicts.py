@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labui.errors import WorkspaceError
-from labui.store.db import Store
+from labui.store.db import Store, in_chunks
 
 MIGRATIONS: list[str] = [
     """
@@ -26,7 +26,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-SQL_CHUNK = 900  # bound parameters per statement (old SQLite builds allow 999)
 MAX_AGE_S = 30 * 24 * 3600
 TOUCH_AFTER_S = 24 * 3600  # refresh last_used at most daily: a warm read stays a pure read
 
@@ -44,11 +43,9 @@ class Verdicts:
         stale: list[str] = []
         now = int(time.time())
         with self.store.connect() as db:
-            for i in range(0, len(keys), SQL_CHUNK):
-                part = keys[i : i + SQL_CHUNK]
-                marks = ",".join("?" * len(part))
+            for sql, params in in_chunks("key", keys):
                 rows = db.execute(
-                    f"SELECT key, verdict, last_used FROM leaf_verdicts WHERE key IN ({marks})", part
+                    f"SELECT key, verdict, last_used FROM leaf_verdicts WHERE {sql}", params
                 ).fetchall()
                 for key, verdict, last_used in rows:
                     out[key] = verdict

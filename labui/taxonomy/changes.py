@@ -1,6 +1,7 @@
-"""What changed in the taxonomy since the last commit, like `ilab taxonomy diff`: added, modified and
-deleted leaves compared with git HEAD (untracked leaves count as added), each with its validation
-status. Not a git repository (or no git installed) is a plain answer, not an error.
+"""What changed in the taxonomy since the last commit, like `ilab taxonomy diff`.
+
+Added, modified and deleted leaves compared with git HEAD (untracked leaves count as added), each
+with its validation status. Not a git repository (or no git installed) is a plain answer, not an error.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from labui.taxonomy.load import check_root, load_leaf
 from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE
+from labui.textutil import plural
 
 _ORDER = {"added": 0, "modified": 1, "deleted": 2}
 
@@ -99,7 +101,7 @@ def taxonomy_changes(root: str | os.PathLike[str]) -> ChangeReport:
     what = "HEAD" if has_head else "an empty repository (no commit yet)"
     n = len(out)
     message = (
-        f"{n} leaf{'s' if n != 1 else ''} changed compared with {what}"
+        f"{plural(n, 'leaf', 'leaves')} changed compared with {what}"
         if n
         else f"no leaf changed since {what}"
     )

@@ -117,28 +117,8 @@ class _Patcher:
 
     def value(self, key_node: yaml.Node, node: yaml.Node, old: Any, new: Any) -> None:
         """Make the value of one `key:` (or the whole of one entry) hold `new`."""
-        if (
-            isinstance(old, dict)
-            and isinstance(new, dict)
-            and isinstance(node, yaml.MappingNode)
-            and self._block(node)
-        ):
-            try:
-                self.mapping(node, old, new)
-                return
-            except _NoPatch:
-                pass
-        if (
-            isinstance(old, list)
-            and isinstance(new, list)
-            and isinstance(node, yaml.SequenceNode)
-            and self._block(node)
-        ):
-            try:
-                self.sequence(node, old, new)
-                return
-            except _NoPatch:
-                pass
+        if self.nested(node, old, new):
+            return
         start = key_node.start_mark.index
         end = self.end_of(node, start)
         indent = " " * (start - self.line_start(start))
@@ -228,15 +208,21 @@ class _Patcher:
             raise
 
     def item(self, node: yaml.Node, old: Any, new: Any, start: int, end: int, items: Any) -> None:
-        if (
-            isinstance(old, dict)
-            and isinstance(new, dict)
-            and isinstance(node, yaml.MappingNode)
-            and self._block(node)
-        ):
-            try:
+        if not self.nested(node, old, new):
+            self.edits.append((start, end, items([new])))
+
+    def nested(self, node: yaml.Node, old: Any, new: Any) -> bool:
+        """Patch inside a block mapping or sequence whose old and new values are of its kind; False
+        where that cannot be done (the caller then re-emits the whole value)."""
+        if not self._block(node):
+            return False
+        try:
+            if isinstance(old, dict) and isinstance(new, dict) and isinstance(node, yaml.MappingNode):
                 self.mapping(node, old, new)
-                return
-            except _NoPatch:
-                pass
-        self.edits.append((start, end, items([new])))
+                return True
+            if isinstance(old, list) and isinstance(new, list) and isinstance(node, yaml.SequenceNode):
+                self.sequence(node, old, new)
+                return True
+        except _NoPatch:
+            pass
+        return False

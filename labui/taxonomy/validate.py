@@ -22,7 +22,7 @@ import yaml
 
 from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
 from labui.taxonomy.yamlsafe import duplicate_keys, locate, parse_yaml
-from labui.textutil import words
+from labui.textutil import plural, words
 
 # A change here that could change a verdict must bump RULES_VERSION in load.py (the verdict cache key).
 SCHEMA_FOLDERS = ("compositional_skills", "knowledge")
@@ -219,7 +219,7 @@ def _schema_message(err: Any) -> tuple[str, list[str | int]]:
     validator = err.validator
     if validator == "minItems":
         n = len(err.instance) if isinstance(err.instance, list) else 0
-        return f"{where} has {n} item{'s' if n != 1 else ''}; at least {err.validator_value} are required", []
+        return f"{where} has {plural(n, 'item')}; at least {err.validator_value} are required", []
     if validator == "uniqueItems" and isinstance(err.instance, list):
         seen: dict[str, int] = {}
         for i, item in enumerate(err.instance):
@@ -287,6 +287,12 @@ def _unexpected_keys(err: Any) -> list[str | int]:
 def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) -> list[Diagnostic]:
     """The taxonomy repository's size guidance: warnings, never errors."""
     out: list[Diagnostic] = []
+
+    def warn(where: list[str | int], code: Code, msg: str) -> None:
+        line, col = locate(node, where)
+        dotted = ".".join(str(p) for p in where)
+        out.append(Diagnostic(path, line, col, Severity.WARNING, code, msg, "taxonomy", "word-count", dotted))
+
     seeds = contents.get("seed_examples")
     if not isinstance(seeds, list):
         return out
@@ -295,21 +301,8 @@ def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) 
             continue
         n = words(seed.get("context"))
         if n > MAX_CONTEXT_WORDS:
-            line, col = locate(node, ["seed_examples", i, "context"])
             msg = f"context of seed example {i + 1} has {n} words; keep it under {MAX_CONTEXT_WORDS}"
-            out.append(
-                Diagnostic(
-                    path,
-                    line,
-                    col,
-                    Severity.WARNING,
-                    Code.CONTEXT_WORDS,
-                    msg,
-                    "taxonomy",
-                    "word-count",
-                    f"seed_examples.{i}.context",
-                )
-            )
+            warn(["seed_examples", i, "context"], Code.CONTEXT_WORDS, msg)
         pairs: list[tuple[list[str | int], Any]] = []
         qnas = seed.get("questions_and_answers")
         if isinstance(qnas, list):
@@ -321,23 +314,9 @@ def word_counts(contents: Mapping[str, Any], node: yaml.Node | None, path: str) 
                 continue
             n = words(qa.get("question")) + words(qa.get("answer"))
             if n > MAX_QNA_WORDS:
-                line, col = locate(node, [*where, "question"])
                 label = f"seed example {i + 1}" + (f", Q&A {where[-1] + 1}" if len(where) == 4 else "")  # type: ignore[operator]
                 msg = f"question and answer of {label} have {n} words; keep them under {MAX_QNA_WORDS}"
-                dotted = ".".join(str(p) for p in [*where, "question"])
-                out.append(
-                    Diagnostic(
-                        path,
-                        line,
-                        col,
-                        Severity.WARNING,
-                        Code.SEED_WORDS,
-                        msg,
-                        "taxonomy",
-                        "word-count",
-                        dotted,
-                    )
-                )
+                warn([*where, "question"], Code.SEED_WORDS, msg)
     return out
 
 

@@ -91,19 +91,24 @@ def check_limits(text: str, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int 
         loader.dispose()
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
-    """(line, column, message) for a YAML syntax error, at the place a person has to fix."""
-    problem = exc.problem or str(exc)
-    mark = exc.problem_mark or exc.context_mark
-    if "end of stream" in problem and exc.context_mark is not None and exc.context:
-        # An unclosed quote or bracket: PyYAML notices at the end of the file; point at the opening.
-        what = exc.context.removeprefix("while scanning ").removeprefix("while parsing ")
-        mark = exc.context_mark
-        message = f"YAML syntax error: {what} that starts here is never closed"
-    elif "tab character" in problem or "'\\t'" in problem:
-        message = "YAML syntax error: a tab character; YAML indentation must use spaces"
+def _syntax_problem(exc: yaml.YAMLError) -> tuple[int, int, str]:
+    """(line, column, message) for a YAML error, at the place a person has to fix."""
+    mark: Any
+    if not isinstance(exc, yaml.MarkedYAMLError):  # e.g. a reader error on a control character
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+        message = f"YAML error: {exc}"
     else:
-        message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
+        problem = exc.problem or str(exc)
+        mark = exc.problem_mark or exc.context_mark
+        if "end of stream" in problem and exc.context_mark is not None and exc.context:
+            # An unclosed quote or bracket: PyYAML notices at the end of the file; point at the opening.
+            what = exc.context.removeprefix("while scanning ").removeprefix("while parsing ")
+            mark = exc.context_mark
+            message = f"YAML syntax error: {what} that starts here is never closed"
+        elif "tab character" in problem or "'\\t'" in problem:
+            message = "YAML syntax error: a tab character; YAML indentation must use spaces"
+        else:
+            message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return line, col, message
 
@@ -122,17 +127,8 @@ def parse_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None, list[Diagno
     try:
         node = loader.get_single_node()
         contents = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
         line, col, message = _syntax_problem(exc)
-        return (
-            None,
-            None,
-            [Diagnostic(path, line, col, Severity.ERROR, Code.YAML_SYNTAX, message, "yaml", "syntax")],
-        )
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = f"YAML error: {exc}"
         return (
             None,
             None,

@@ -1,6 +1,7 @@
-"""The Coverage page: pick real data, run the library's coverage analysis step by step with counts and
-progress on screen, and show where the tree is thin, where leaves overlap, and which real requests no
-leaf covers.
+"""The Coverage page: pick real data and run the library's coverage analysis step by step.
+
+Counts and progress are on screen; the results show where the tree is thin, where leaves overlap,
+and which real requests no leaf covers.
 
 The analysis is labui.coverage.analysis.Analysis: this module calls its steps (index, add batches)
 so that every step shows progress, and keeps the Analysis in session state (moving the threshold

@@ -1,5 +1,6 @@
-"""Choosing what the Editor shows: the leaf picker, a new leaf, a leaf sent by another page, and a
-leaf someone else has an unsaved draft of (take it over, or start fresh)."""
+"""Choosing what the Editor shows: an existing leaf, a new one, or one sent by another page.
+
+Also a leaf someone else has an unsaved draft of (take it over, or start fresh)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The Editor's right-hand panel: where the leaf stands (errors, seeds still needed, saved or not),
-the save / revert / download buttons, possible repeats, the YAML preview, the diff, git changes
-and the upload."""
+"""The Editor's right-hand panel: where the leaf stands, and the actions on it.
+
+Errors, seeds still needed, saved or not; the save / revert / download buttons, possible repeats, the
+YAML preview, the diff, git changes and the upload."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The Export page: pick runs and leaves or branches, see per-leaf counts before writing, write the
-export to a folder or prepare a zip to download, and read the dataset card it wrote (as text).
+"""The Export page: choose what to export, see what it holds, write it or download it as a zip.
+
+Pick runs and leaves or branches, see per-leaf counts before writing, write the export to a folder
+or prepare a zip to download, and read the dataset card it wrote (as text).
 
 Buttons only record the request in session state (on_click); the body of the next run does the work
 with a progress bar, so a click is never lost to a rerun.

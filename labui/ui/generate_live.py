@@ -18,7 +18,7 @@ import streamlit as st
 from labui.errors import LabuiError
 from labui.generate.local import LOCAL_MODEL
 from labui.generate.runner import plan_resume, run_summary
-from labui.generate.teacher import ENV_KEY
+from labui.generate.teacher import ENV_KEY, check_teacher
 from labui.store import samples as db
 from labui.store.db import Store
 from labui.taxonomy import Taxonomy
@@ -61,8 +61,6 @@ def _cancel(run_id: int) -> None:
 
 
 def _resume(tx: Taxonomy, store: Store, run_id: int) -> None:
-    from labui.ui.generate_view import check_teacher
-
     st.session_state.pop(KEY_RESUME_ERROR, None)
     try:
         plan = plan_resume(store, tx, run_id)

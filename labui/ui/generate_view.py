@@ -6,7 +6,6 @@ labui.ui.generate_live. Every action is a button callback, so a click is never l
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
@@ -17,7 +16,7 @@ from labui.generate.local import LOCAL_MODEL
 from labui.generate.pipelines import GenOptions, LeafPlan, plan_leaf, render_stage, stages_for
 from labui.generate.prompts import estimate_tokens, prompt_version
 from labui.generate.runner import plan_run, select_leaves
-from labui.generate.teacher import ENV_KEY, ENV_MODEL, ENV_URL, TeacherClient, TeacherConfig
+from labui.generate.teacher import ENV_KEY, ENV_MODEL, ENV_URL, TeacherConfig, check_teacher
 from labui.store import samples as db
 from labui.store.db import Store
 from labui.taxonomy import Taxonomy
@@ -89,17 +88,6 @@ def teacher_config() -> tuple[TeacherConfig, str | None]:
         urls=urls, model=str(s.get(KEY_MODEL) or ""), api=str(s.get(KEY_API, "chat")), concurrency=conc
     )
     return config, (str(s.get(KEY_KEY) or "") or os.environ.get(ENV_KEY))
-
-
-def check_teacher(config: TeacherConfig, key: str | None) -> None:
-    async def probe() -> None:
-        client = TeacherClient(config, key)
-        try:
-            await client.check()
-        finally:
-            await client.aclose()
-
-    asyncio.run(probe())
 
 
 # --------------------------------------------------------------------------------------------------

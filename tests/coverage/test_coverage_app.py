@@ -74,7 +74,9 @@ def test_real_data_run(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path, see
     create[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     shown = [
-        e.value.replace("\\", "") for kind in ("info", "success", "markdown", "caption") for e in at.get(kind)
+        str(getattr(e, "value", "")).replace("\\", "")
+        for kind in ("info", "success", "markdown", "caption")
+        for e in at.get(kind)
     ]
     assert any("prefilled with" in t and "seed example" in t for t in shown), shown
 
@@ -117,7 +119,7 @@ def test_hostile_rows_are_shown_as_text(
     assert not at.exception, [e.value for e in at.exception]
     at.slider(key=KEY_THRESHOLD).set_value(1.0).run()  # every row uncovered: all in cluster examples
     assert not at.exception, [e.value for e in at.exception]
-    markdown = [e.value for kind in ("markdown", "caption") for e in at.get(kind)]
+    markdown = [str(getattr(e, "value", "")) for kind in ("markdown", "caption") for e in at.get(kind)]
     for value in markdown:
         assert "](http" not in value and "<img" not in value, value
     shown = " ".join(t.value for t in at.text)

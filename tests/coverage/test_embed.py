@@ -12,7 +12,7 @@ from labui.coverage.embed import CachedEmbedder, Embedder, SentenceTransformerEm
 from labui.errors import UsageError
 from labui.fsio import sha256_text
 from labui.store import Store
-from labui.store import embeddings as store_embeddings
+from labui.store import db as store_db
 from tests.coverage.support import real_encoder
 
 TEXTS = [
@@ -152,7 +152,7 @@ def test_cache_persists_and_is_keyed_by_model(encoder: SentenceTransformerEmbedd
 def test_cache_lookup_in_chunks(
     encoder: SentenceTransformerEmbedder, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_embeddings, "SQL_CHUNK", 3)  # force several IN queries
+    monkeypatch.setattr(store_db, "SQL_CHUNK", 3)  # force several IN queries
     texts = [f"request number {i}" for i in range(10)]
     cached = CachedEmbedder(encoder, store)
     first = cached.encode(texts)

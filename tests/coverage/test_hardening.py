@@ -136,6 +136,9 @@ def test_data_files_stream_in_batches_with_lines(tmp_path: Path) -> None:
     arr = tmp_path / "arr.json"
     arr.write_text('\n[{"text": "a"},\n {"text": "b"}]\n')
     assert load_files([arr], ["text"]).texts == ["a", "b"]
+    arr.write_text('\n[{"text": "a"},\n {"text": "b"},\n {oops}]\n')  # the error is on line 4 of the file
+    with pytest.raises(UsageError, match=r"arr\.json:4: not valid JSON: .* \(column 3\)"):
+        load_files([arr], ["text"])
 
 
 def test_data_files_refuse_fifo_and_oversize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

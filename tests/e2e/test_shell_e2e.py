@@ -64,7 +64,9 @@ def test_deep_link_shows_the_shell(
         folder = page.get_by_role("textbox", name="Taxonomy folder")
         folder.fill(str(other))
         folder.press("Enter")
-        page.get_by_test_id("stSidebar").get_by_text("does not look like an InstructLab taxonomy").wait_for(timeout=TIMEOUT)
+        page.get_by_test_id("stSidebar").get_by_text("does not look like an InstructLab taxonomy").wait_for(
+            timeout=TIMEOUT
+        )
         wait_idle(page)
         assert folder.input_value() == str(other)
         folder.fill(str(sample_taxonomy))

@@ -206,6 +206,8 @@ def test_changes_command(sample_taxonomy: Path, capsys: pytest.CaptureFixture[st
     doc = json.loads(out)
     assert code == 0 and len(doc["changes"]) == len(load_taxonomy(sample_taxonomy).leaves)
     assert {c["change"] for c in doc["changes"]} == {"added"}
+    code, out = run("changes", str(sample_taxonomy))
+    assert code == 0 and f"{len(doc['changes'])} leaves changed compared with" in out
 
 
 def test_help_stays_fast_to_import() -> None:

@@ -33,13 +33,13 @@ def test_every_page_file_is_in_the_navigation_and_runs_the_shell() -> None:
     registered = _registered_pages()
     assert sorted(registered) == sorted(f"pages/{p.name}" for p in PAGE_FILES)
     for path in PAGE_FILES:
-        calls = [
-            n
+        funcs = [
+            n.func
             for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
         ]
         # A direct first request to the page's URL runs this file alone: shell.page() brings the shell.
-        assert any(c.func.attr == "page" and getattr(c.func.value, "id", "") == "shell" for c in calls), path
+        assert any(f.attr == "page" and getattr(f.value, "id", "") == "shell" for f in funcs), path
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, taxonomy: Path) -> AppTest:
