@@ -138,7 +138,10 @@ def shell_shown(page: Any, timeout: int = TIMEOUT) -> None:
     nav.get_by_text("Taxonomy", exact=True).wait_for(timeout=timeout)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in the worker's main
+# thread while it is open, and asyncio.run() refuses to start beside it. Closing the browser when a
+# module's tests end lets the other tests the same xdist worker runs next (generation) use asyncio.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
