@@ -77,7 +77,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
             token_budget=args.token_budget,
         )
         from labui.generate.pipelines import plan_leaf, preflight
-        from labui.generate.runner import select_leaves
+        from labui.taxonomy import select_leaves
 
         # Everything that can be refused without the teacher is refused before a run exists.
         paths = select_leaves(taxonomy, args.leaf)
@@ -184,9 +184,9 @@ def _statuses(store: Any, ids: list[int]) -> dict[int, str]:
 
 
 def _cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.generate.runner import select_leaves
     from labui.review.decisions import flags_and_decisions
     from labui.store.samples import SampleRow, iter_samples
+    from labui.taxonomy import select_leaves
 
     store, taxonomy = _store_and_taxonomy(args.taxonomy)
     leaves = select_leaves(taxonomy, args.leaf) if args.leaf else []

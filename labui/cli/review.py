@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Subparsers
@@ -52,6 +54,22 @@ def _cmd_gates(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if report.flagged else EXIT_OK
 
 
+def _leaves(root: Path, selectors: Sequence[str]) -> tuple[str, ...]:
+    """`--leaf` values as leaf paths: a branch selects every leaf under it (through the tree's graph)."""
+    if not selectors:
+        return ()
+    from labui.taxonomy import load_taxonomy, select_leaves
+
+    taxonomy = load_taxonomy(root)
+    out: dict[str, None] = {}
+    for selector in selectors:
+        try:
+            out.update(dict.fromkeys(select_leaves(taxonomy, [selector])))
+        except UsageError:  # a leaf since removed from the tree may still have samples
+            out[selector.strip("/")] = None
+    return tuple(out)
+
+
 def _ids(text: str | None) -> tuple[int, ...]:
     if not text:
         return ()
@@ -74,10 +92,11 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
     for status in args.status or ():
         if status not in STATUSES:
             raise UsageError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
-    store = Store.for_taxonomy(check_root(args.taxonomy))
+    root = check_root(args.taxonomy)
+    store = Store.for_taxonomy(root)
     flt = Filter(
         run_ids=tuple(args.run or ()),
-        leaves=tuple(args.leaf or ()),
+        leaves=_leaves(root, args.leaf or ()),
         statuses=tuple(args.status or ()),
         gates=tuple(args.flag or ()),
         ids=_ids(args.ids),
@@ -128,7 +147,7 @@ def register(sub: Subparsers) -> None:
     r.add_argument("taxonomy", metavar="TAXONOMY_DIR")
     r.add_argument("action", choices=("accept", "reject", "restore"))
     r.add_argument("--run", type=int, action="append", metavar="ID")
-    r.add_argument("--leaf", action="append", metavar="PATH")
+    r.add_argument("--leaf", action="append", metavar="PATH", help="a leaf, or a branch: every leaf under it")
     r.add_argument("--flag", action="append", metavar="GATE")
     r.add_argument("--status", action="append", metavar="STATUS", help="new, accepted, rejected or edited")
     r.add_argument("--ids", metavar="ID,...")

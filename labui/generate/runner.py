@@ -34,26 +34,13 @@ from labui.generate.prompts import prompt_version
 from labui.generate.teacher import RequestFailed, TeacherConfig
 from labui.store import samples as db
 from labui.store.db import Store
-from labui.taxonomy import Taxonomy
+from labui.taxonomy import Taxonomy, select_leaves
 
 HEARTBEAT_S = 2.0
 # Reasons that say the teacher itself is gone or refuses us: after enough of them in a row with no
 # success in between, the run stops as failed instead of burning through every slot.
 FATAL_REASONS = ("connection", "http_401", "http_403", "http_404")
 RAW_KEEP = 4000  # characters of an unparsed reply kept for the user to read
-
-
-def select_leaves(taxonomy: Taxonomy, selectors: Sequence[str]) -> list[str]:
-    """Leaf paths for `--leaf` values: a leaf's path, or a branch path that selects every leaf under it."""
-    paths = [leaf.path for leaf in taxonomy.leaves]
-    out: list[str] = []
-    for raw in selectors:
-        sel = raw.strip().strip("/")
-        hits = [p for p in paths if p == sel or p.startswith(sel + "/")] if sel else list(paths)
-        if not hits:
-            raise UsageError(f"no leaf or branch {raw!r} in {taxonomy.root}")
-        out += [p for p in hits if p not in out]
-    return out
 
 
 def _new_counters() -> dict[str, Any]:

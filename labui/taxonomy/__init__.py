@@ -40,7 +40,7 @@ from labui.taxonomy.read import build_leaf, load_leaf
 
 # networkx (0.1 s) and yaml (20 ms) load on first use, not with the package: a cached
 # `labui validate` needs neither.
-_GRAPH_NAMES = ("Rollup", "branches", "children", "leaves_under", "rollup", "rollups")
+_GRAPH_NAMES = ("Rollup", "branches", "children", "leaves_under", "rollup", "rollups", "select_leaves")
 
 __all__ = [
     "ATTRIBUTION_FILE",

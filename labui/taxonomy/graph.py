@@ -9,7 +9,7 @@ fold over this graph, so the tree picture, the tables and the Generate page agre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -62,6 +62,15 @@ def leaves_under(taxonomy: Taxonomy, branch_path: str) -> list[Leaf]:
     nodes = nx.descendants(graph, node) | {node}
     found = [graph.nodes[n]["leaf"] for n in nodes if graph.nodes[n]["leaf"] is not None]
     return sorted(found, key=lambda leaf: leaf.path)
+
+
+def select_leaves(taxonomy: Taxonomy, selectors: Sequence[str]) -> list[str]:
+    """Leaf paths for command-line `--leaf` values: a leaf's path, or a branch that selects every leaf
+    under it; in the order given, each once. An unknown path is a UsageError."""
+    out: dict[str, None] = {}
+    for selector in selectors:
+        out.update((leaf.path, None) for leaf in leaves_under(taxonomy, selector.strip()))
+    return list(out)
 
 
 @dataclass(frozen=True, slots=True)

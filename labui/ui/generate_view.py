@@ -15,11 +15,11 @@ from labui.errors import LabuiError
 from labui.generate.local import LOCAL_MODEL
 from labui.generate.pipelines import GenOptions, LeafPlan, plan_leaf, render_stage, stages_for
 from labui.generate.prompts import estimate_tokens, prompt_version
-from labui.generate.runner import plan_run, select_leaves
+from labui.generate.runner import plan_run
 from labui.generate.teacher import ENV_KEY, ENV_MODEL, ENV_URL, TeacherConfig, check_teacher
 from labui.store import samples as db
 from labui.store.db import Store
-from labui.taxonomy import Taxonomy
+from labui.taxonomy import Taxonomy, select_leaves
 from labui.ui import jobs, nav, state
 from labui.ui.generate_live import KEY_RUN, live_panel, runs_picker
 from labui.ui.text import error, md_code, md_escape, show

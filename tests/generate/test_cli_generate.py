@@ -104,7 +104,7 @@ def test_json_shapes(sample_taxonomy: Path, workspace: Path, scripted: Callable[
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--leaf", "nope/leaf", "--num-samples", "1"], "no leaf or branch 'nope/leaf'"),
+        (["--leaf", "nope/leaf", "--num-samples", "1"], "no branch or leaf 'nope/leaf'"),
         (["--leaf", HAIKU, "--num-samples", "0"], "--num-samples must be"),
         (["--leaf", HAIKU], "give --num-samples"),
         (["--resume", "99"], "no run 99"),

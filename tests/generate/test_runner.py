@@ -20,7 +20,7 @@ from labui.generate.runner import execute, plan_resume, plan_run, run_summary
 from labui.generate.teacher import TeacherClient, TeacherConfig
 from labui.store import samples as db
 from labui.store.db import Store
-from labui.taxonomy import Taxonomy, load_taxonomy
+from labui.taxonomy import Taxonomy, load_taxonomy, select_leaves
 from tests.generate.conftest import MODEL
 from tests.generate.scripted import ScriptedServer
 
@@ -194,10 +194,10 @@ def test_too_long_for_the_context_is_refused_before_any_call(
 
 
 def test_leaf_selection_by_branch_and_unknown_leaf(taxonomy: Taxonomy) -> None:
-    picked = runner.select_leaves(taxonomy, ["knowledge", SOLAR])
+    picked = select_leaves(taxonomy, ["knowledge", SOLAR])
     assert picked and all(p.startswith("knowledge/") for p in picked) and picked.count(SOLAR) == 1
-    with pytest.raises(UsageError, match="no leaf or branch 'knowledge/nope'"):
-        runner.select_leaves(taxonomy, ["knowledge/nope"])
+    with pytest.raises(UsageError, match="no branch or leaf 'knowledge/nope'"):
+        select_leaves(taxonomy, ["knowledge/nope"])
 
 
 def test_knowledge_documents_from_a_local_copy(

@@ -41,7 +41,8 @@ def _answer(field: str, n: int) -> str:
 
 
 def _run(store: Store, taxonomy: Taxonomy, server: ScriptedServer, **opts: Any) -> int:
-    config = TeacherConfig(urls=(server.url,), model=MODEL, timeout=2.0, backoff_base=0.01, concurrency=2)
+    # A generous timeout: on a busy CI machine a 2 s request timeout turned into retries and flakes.
+    config = TeacherConfig(urls=(server.url,), model=MODEL, timeout=30.0, backoff_base=0.01, concurrency=2)
     plan = plan_run(store, taxonomy, [HAIKU], GenOptions(**opts), config)
     summary = execute(store, plan, TeacherClient(config))
     assert summary["status"] == "finished"
