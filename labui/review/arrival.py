@@ -14,8 +14,8 @@ import logging
 import time
 from collections import defaultdict
 
-from labui.review import dedup, form
-from labui.review.gates import GateConfig, GateReport, dup_flags, judge_flags, pii_flags, whole_text
+from labui.review import form
+from labui.review.gates import GateConfig, GateReport, dup_flags, judge_flags, pii_flags, whole_signatures
 from labui.store import Store
 from labui.store.gates import arrival_mark, arrivals, gates_ran, record_gate_run, set_arrival_mark
 from labui.store.review import Flag, replace_flags
@@ -49,14 +49,7 @@ def gate_arrivals(store: Store, config: GateConfig | None = None) -> GateReport:
         new = [s for s in group if s.id > after]
         mine = {s.id for s in new}
         scope |= mine
-        sigs = dict(
-            zip(
-                (s.id for s in group),
-                dedup.signatures([whole_text(s.question, s.answer) for s in group]),
-                strict=True,
-            )
-        )
-        flags += dup_flags(group, mine, None, config, sigs)
+        flags += dup_flags(group, mine, None, config, whole_signatures(group))
         for s in new:
             flags += _sample_flags(s, config, judge)
         flags += [f for f in form.length_outliers(group) if f.sample_id in mine]

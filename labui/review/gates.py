@@ -76,6 +76,12 @@ def whole_text(question: str, answer: str) -> str:
     return f"{question}\n{answer}"
 
 
+def whole_signatures(group: Sequence[SampleRow]) -> dict[int, dedup.Signature]:
+    """MinHash signatures of each sample's whole text, by sample id (what `dup_flags` takes)."""
+    texts = [whole_text(s.question, s.answer) for s in group]
+    return dict(zip((s.id for s in group), dedup.signatures(texts), strict=True))
+
+
 def judge_scores(stages: dict[str, object]) -> list[tuple[str, float, str]]:
     """(stage, score, the judge's why) of each judge stage of a sample.
 
@@ -290,13 +296,7 @@ def run_gates(
             for i, leaf in enumerate(sorted(by_leaf)):
                 t = time.perf_counter()
                 group = by_leaf[leaf]
-                sigs = dict(
-                    zip(
-                        (s.id for s in group),
-                        dedup.signatures([whole_text(s.question, s.answer) for s in group]),
-                        strict=True,
-                    )
-                )
+                sigs = whole_signatures(group)
                 flags += dup_flags(group, scope, vectors, config, sigs)
                 seconds["duplicates"] += time.perf_counter() - t
                 t = time.perf_counter()

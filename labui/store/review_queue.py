@@ -31,6 +31,13 @@ class Filter:
     marked_by: str = ""  # flagged for a second look by this reviewer ("*": anyone)
 
 
+def branch_clause(column: str, branch: str) -> tuple[str, list[object]]:
+    """`column` is the branch or a path under it, as a range the leaf index can serve: every path
+    under "a/b/" sorts between "a/b/" and "a/b0"."""
+    prefix = branch.rstrip("/")
+    return f"({column} = ? OR ({column} >= ? AND {column} < ?))", [prefix, prefix + "/", prefix + "0"]
+
+
 def where_sql(flt: Filter, *, by_id: bool = False, fts_driven: bool = False) -> tuple[str, list[object]]:
     """The WHERE clause over `samples s LEFT JOIN review_state r` for a filter.
 
@@ -50,11 +57,9 @@ def where_sql(flt: Filter, *, by_id: bool = False, fts_driven: bool = False) -> 
             parts.append(sql)
             params += p
     if flt.branch:
-        prefix = flt.branch.rstrip("/")
-        # A range on the leaf index: every path under "a/b/" sorts between "a/b/" and "a/b0".
-        col = f"{plus}s.leaf_path"
-        parts.append(f"({col} = ? OR ({col} >= ? AND {col} < ?))")
-        params += [prefix, prefix + "/", prefix + "0"]
+        sql, p = branch_clause(f"{plus}s.leaf_path", flt.branch)
+        parts.append(sql)
+        params += p
     if flt.statuses:
         sql, p = in_clause("coalesce(r.status, 'new')", flt.statuses)
         parts.append(sql)
@@ -150,9 +155,9 @@ def counted_per_leaf(db: sqlite3.Connection, flt: Filter) -> dict[str, dict[str,
             parts.append(sql)
             params += p
     if flt.branch:
-        prefix = flt.branch.rstrip("/")
-        parts.append("(leaf_path = ? OR (leaf_path >= ? AND leaf_path < ?))")
-        params += [prefix, prefix + "/", prefix + "0"]
+        sql, p = branch_clause("leaf_path", flt.branch)
+        parts.append(sql)
+        params += p
     where = " AND ".join(parts) or "1"
     per_leaf: dict[str, dict[str, int]] = {}
     for leaf, status, n in db.execute(
