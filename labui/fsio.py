@@ -15,7 +15,6 @@ import fcntl
 import hashlib
 import os
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -157,7 +156,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically: a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}{TEMP_MARK}{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+    tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.urandom(4).hex()}{TEMP_SUFFIX}")
     try:
         with open(tmp, "xb") as f:
             f.write(data)

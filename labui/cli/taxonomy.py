@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, write_json
 
 if TYPE_CHECKING:
+    from labui.store.verdicts import Verdicts
     from labui.taxonomy.model import Taxonomy
 
 
@@ -32,43 +35,61 @@ def _stderr_progress() -> Any:
     return progress
 
 
-def load_for_cli(args: argparse.Namespace) -> Taxonomy:
-    """The taxonomy of `args.taxonomy`, with the verdict cache unless --no-cache; no leaves: exit 2."""
-    from labui.taxonomy.load import check_root, load_taxonomy, require_leaves
+def _open_cache(root: Path) -> Verdicts | None:
+    """The verdict cache of the taxonomy's workspace; None, saying why, when it cannot be used (the
+    cache only saves time)."""
+    from labui.errors import WorkspaceError
+    from labui.store import Store
+    from labui.store.verdicts import Verdicts
 
-    root = check_root(args.taxonomy)
-    verdicts = None
-    if not args.no_cache:
-        from labui.errors import WorkspaceError
-        from labui.store import Store
-        from labui.store.verdicts import Verdicts
+    try:
+        return Verdicts(Store.for_taxonomy(root, areas=("verdicts",)))
+    except WorkspaceError as exc:
+        sys.stderr.write(f"labui: not using the verdict cache: {exc}\n")
+        return None
 
-        try:
-            verdicts = Verdicts(Store.for_taxonomy(root, areas=("verdicts",)))
-        except WorkspaceError as exc:  # the cache only saves time: go on without it, saying why
-            sys.stderr.write(f"labui: not using the verdict cache: {exc}\n")
+
+def _load(root: Path, args: argparse.Namespace, verdicts: Verdicts | None) -> Taxonomy:
+    from labui.taxonomy.load import load_taxonomy, require_leaves
+
     tx = load_taxonomy(root, workers=args.jobs, progress=_stderr_progress(), verdicts=verdicts)
     return require_leaves(tx)
 
 
+def load_for_cli(args: argparse.Namespace) -> Taxonomy:
+    """The taxonomy of `args.taxonomy`, with the verdict cache unless --no-cache; no leaves: exit 2."""
+    from labui.taxonomy.walk import check_root
+
+    root = check_root(args.taxonomy)
+    return _load(root, args, None if args.no_cache else _open_cache(root))
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    tx = load_for_cli(args)
-    diags = tx.diagnostics
+    # Only light modules until the tree is known to have changed: an unchanged tree is answered
+    # from its kept report (taxonomy/report.py) without importing the rule engines.
+    from labui.errors import WorkspaceError
+    from labui.taxonomy.report import build_report, cached_report, keep_report, report_lines
+    from labui.taxonomy.walk import check_root
+
+    root = check_root(args.taxonomy)
+    cache = None if args.no_cache else _open_cache(root)
+    report = None
+    if cache is not None:
+        try:
+            report = cached_report(root, cache)
+        except WorkspaceError:
+            cache = None
+    if report is None:
+        tx = _load(root, args, cache)
+        report = build_report(tx)
+        if cache is not None:
+            with contextlib.suppress(WorkspaceError):
+                keep_report(cache, tx, report)
     if args.format == "json":
-        doc = {
-            "leaves": len(tx.leaves),
-            "errors": tx.errors,
-            "warnings": tx.warnings,
-            "diagnostics": [d.to_json() for d in diags],
-        }
-        write_json(doc, out)
+        write_json(report, out)
     else:
-        for d in diags:
-            if args.quiet and d.severity.value != "error":
-                continue
-            out.write(f"{d.path}:{d.line}:{d.column}: {d.severity.value}: [{d.code}] {d.message}\n")
-        out.write(f"{len(tx.leaves)} leaves: {tx.errors} errors, {tx.warnings} warnings\n")
-    return EXIT_PROBLEMS if tx.errors else EXIT_OK
+        out.writelines(report_lines(report, errors_only=args.quiet))
+    return EXIT_PROBLEMS if report["errors"] else EXIT_OK
 
 
 def _cmd_tree(args: argparse.Namespace, out: TextIO) -> int:

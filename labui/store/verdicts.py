@@ -1,6 +1,6 @@
 """Workspace table of leaf verdicts: what validation found, keyed by the leaf's content.
 
-The key (labui.taxonomy.verdict.verdict_key) hashes the leaf's place, its qna.yaml bytes, its
+The key (labui.taxonomy.keys.verdict_key) hashes the leaf's place, its qna.yaml bytes, its
 attribution and the version of the rules, so a hit is exactly what validating again would give. The
 value is JSON written and read by the taxonomy stage. Rows unused for `MAX_AGE_S` go on the next write,
 so edits do not grow the table for ever.

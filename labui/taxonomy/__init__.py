@@ -7,9 +7,12 @@ pieces the later stages reuse: limited YAML parsing, qna.yaml round-trip writing
 git changes.
 
     model.py        Taxonomy, Leaf, SeedExample, QnA, LeafKind (no I/O)
-    load.py         finding and loading every leaf: the walk, workers, progress, cancel
-    read.py         reading and validating one leaf (safe reads, decoding)
-    verdict.py      the verdict cache key and what a cached verdict holds
+    walk.py         is it a taxonomy, where its leaves are, their bytes read safely (light)
+    load.py         loading every leaf: the batch, workers, progress, cancel
+    read.py         reading and validating one leaf (diagnostics for refusals, decoding)
+    keys.py         content keys of a leaf and of a whole tree (light)
+    verdict.py      what a cached leaf verdict holds
+    report.py       the whole tree's validation report, kept by its key (light)
     graph.py        the tree (networkx): roll-ups, leaves_under, branches
     diagnostics.py  Diagnostic, Severity and the stable codes (Code)
     yamlsafe.py     YAML parsing with limits (alias bombs, deep nesting), positions
@@ -22,25 +25,48 @@ git changes.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from labui.taxonomy.diagnostics import CODE_HELP, INCOMPLETE_CODES, Code, Diagnostic, Severity
-from labui.taxonomy.load import check_root, find_leaves, fingerprint, load_taxonomy, require_leaves
-from labui.taxonomy.model import (
-    ATTRIBUTION_FILE,
-    BRANCHES,
-    LEAF_FILE,
-    Leaf,
-    LeafKind,
-    QnA,
-    SeedExample,
-    Taxonomy,
-)
-from labui.taxonomy.read import build_leaf, load_leaf
+# Every name loads with its module on first use, not with the package: a cached `labui validate`
+# imports only the light modules (walk, keys, report), and networkx (0.1 s) or yaml (20 ms) load
+# only when the graph or a parse is asked for. Type checkers see the plain imports below.
+if TYPE_CHECKING:
+    from labui.taxonomy.diagnostics import CODE_HELP, INCOMPLETE_CODES, Code, Diagnostic, Severity
+    from labui.taxonomy.graph import (
+        Rollup,
+        branches,
+        children,
+        leaves_under,
+        rollup,
+        rollups,
+        select_leaves,
+    )
+    from labui.taxonomy.load import fingerprint, load_taxonomy, require_leaves
+    from labui.taxonomy.model import (
+        ATTRIBUTION_FILE,
+        BRANCHES,
+        LEAF_FILE,
+        Leaf,
+        LeafKind,
+        QnA,
+        SeedExample,
+        Taxonomy,
+    )
+    from labui.taxonomy.read import build_leaf, load_leaf
+    from labui.taxonomy.walk import check_root, find_leaves
+    from labui.taxonomy.yamlsafe import load_limited
 
-# networkx (0.1 s) and yaml (20 ms) load on first use, not with the package: a cached
-# `labui validate` needs neither.
-_GRAPH_NAMES = ("Rollup", "branches", "children", "leaves_under", "rollup", "rollups", "select_leaves")
+_HOMES = {
+    "diagnostics": ("CODE_HELP", "INCOMPLETE_CODES", "Code", "Diagnostic", "Severity"),
+    "graph": ("Rollup", "branches", "children", "leaves_under", "rollup", "rollups", "select_leaves"),
+    "load": ("fingerprint", "load_taxonomy", "require_leaves"),
+    "model": ("Leaf", "LeafKind", "QnA", "SeedExample", "Taxonomy"),
+    "read": ("build_leaf", "load_leaf"),
+    "walk": ("ATTRIBUTION_FILE", "BRANCHES", "LEAF_FILE", "check_root", "find_leaves"),
+    "yamlsafe": ("load_limited",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ATTRIBUTION_FILE",
@@ -53,28 +79,31 @@ __all__ = [
     "Leaf",
     "LeafKind",
     "QnA",
+    "Rollup",
     "SeedExample",
     "Severity",
     "Taxonomy",
+    "branches",
     "build_leaf",
     "check_root",
+    "children",
     "find_leaves",
     "fingerprint",
+    "leaves_under",
     "load_leaf",
     "load_limited",
     "load_taxonomy",
     "require_leaves",
-    *_GRAPH_NAMES,
+    "rollup",
+    "rollups",
+    "select_leaves",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _GRAPH_NAMES:
-        from labui.taxonomy import graph
-
-        return getattr(graph, name)
-    if name == "load_limited":
-        from labui.taxonomy import yamlsafe
-
-        return yamlsafe.load_limited
-    raise AttributeError(f"module 'labui.taxonomy' has no attribute {name!r}")
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'labui.taxonomy' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"labui.taxonomy.{module}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value

@@ -1,8 +1,7 @@
-"""Finding and loading every leaf of a taxonomy folder: the walk, the batch, progress and cancel.
+"""Loading every leaf of a taxonomy folder: the batch, workers, progress and cancel.
 
-A folder that does not look like a taxonomy is refused before anything is walked; the walk enters no
-folder link, so it never leaves the root. Each leaf is read and validated by read.py (never raising
-on bad content); verdicts of unchanged leaves come from a cache keyed by content (verdict.py), and
+The walk (walk.py) refuses a folder that does not look like a taxonomy and never leaves the root.
+Each leaf is read and validated by read.py (never raising on bad content); verdicts of unchanged leaves come from a cache keyed by content (verdict.py), and
 the rest are validated here, in worker processes for big trees. Long loads report counts through
 `progress` and stop when `cancel()` turns true.
 """
@@ -11,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from labui.errors import JobCancelled, NotATaxonomyError, UsageError, WorkspaceError
-from labui.taxonomy.model import ATTRIBUTION_FILE, BRANCHES, LEAF_FILE, Leaf, Taxonomy
+from labui.errors import JobCancelled, NotATaxonomyError, WorkspaceError
+from labui.taxonomy.keys import tree_key, verdict_key
+from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE, Leaf, Taxonomy
 
 # build_leaf, decode and load_leaf lived here before read.py; the editing stage imports them from here.
 from labui.taxonomy.read import RawLeaf, build_leaf, decode, load_leaf, read_leaf, validate_raw
-from labui.taxonomy.verdict import VerdictCache, leaf_from_verdict, verdict_json, verdict_key
+from labui.taxonomy.verdict import VerdictCache, leaf_from_verdict, verdict_json
+from labui.taxonomy.walk import Cancel, Progress, check_root, find_leaves
 
 __all__ = [
     "PARALLEL_THRESHOLD",
@@ -42,29 +43,9 @@ PARALLEL_THRESHOLD = 400
 # forkserver, not fork: a worker forked from the Streamlit server would inherit its listening socket
 # (an orphan then holds the port); forkserver children start from a clean server process.
 START_METHOD = "forkserver"
-# progress(stage, done, total): stage "finding" (total None: still walking) or "loading".
-Progress = Callable[[str, int, int | None], None]
-Cancel = Callable[[], bool]
-
-
-def check_root(root: str | os.PathLike[str]) -> Path:
-    """The resolved taxonomy folder, or a UsageError saying why it cannot be one.
-
-    A folder with none of the InstructLab branch folders at its root (`/`, /tmp, a home folder) is
-    refused at once (NotATaxonomyError), before anything below it is walked.
-    """
-    path = Path(root).expanduser()
-    if not path.exists():
-        raise UsageError(f"taxonomy folder not found: {path}")
-    if not path.is_dir():
-        raise UsageError(f"not a folder: {path}")
-    path = path.resolve()
-    if not any((path / b).is_dir() and not (path / b).is_symlink() for b in BRANCHES):
-        raise NotATaxonomyError(
-            f"{path} does not look like an InstructLab taxonomy: it has none of the folders "
-            f"{', '.join(BRANCHES)} at its root"
-        )
-    return path
+# At most this many leaves per worker task: a cancel then waits only for the few small chunks in
+# flight (well under a second), not for a quarter of the tree.
+CHUNK_MAX = 32
 
 
 def require_leaves(taxonomy: Taxonomy) -> Taxonomy:
@@ -72,26 +53,6 @@ def require_leaves(taxonomy: Taxonomy) -> Taxonomy:
     if not taxonomy.leaves:
         raise NotATaxonomyError(f"{taxonomy.root} holds no {LEAF_FILE} leaves")
     return taxonomy
-
-
-def find_leaves(root: Path, progress: Progress | None = None, cancel: Cancel | None = None) -> list[Path]:
-    """Every `qna.yaml` under root, sorted. Hidden folders (.git, .labui) and folder links are not
-    entered, so the walk never leaves the root; a `qna.yaml` that is not a regular file is still
-    listed (reading it gives its diagnostic)."""
-    found = []
-    # os.walk does not follow links to folders by default.
-    for seen_dirs, (dirpath, dirnames, filenames) in enumerate(os.walk(root), start=1):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        if LEAF_FILE in filenames:
-            found.append(Path(dirpath) / LEAF_FILE)
-        if seen_dirs % 256 == 0:
-            if cancel is not None and cancel():
-                raise JobCancelled(f"cancelled while looking for leaves ({len(found):,} found)")
-            if progress is not None:
-                progress("finding", len(found), None)
-    if progress is not None:
-        progress("finding", len(found), len(found))
-    return sorted(found)
 
 
 def _validate_chunk(raws: list[RawLeaf]) -> list[Leaf]:
@@ -138,7 +99,7 @@ def _validate_all(
 
     # A few chunks per worker balance uneven leaves.
     ctx = multiprocessing.get_context(START_METHOD)
-    chunks = _chunks(raws, workers * 4)
+    chunks = _chunks(raws, max(workers * 4, -(-len(raws) // CHUNK_MAX)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker)
     try:
         futures = [pool.submit(_validate_chunk, c) for c in chunks]
@@ -207,14 +168,21 @@ def load_taxonomy(
                 verdicts.put_many(rows)
     if progress is not None:
         progress("loading", total, total)
-    return Taxonomy(base, [leaf for leaf in leaves if leaf is not None])
+    # The tree's key only when every leaf has one: a refused file is never cached, nor is its tree.
+    key = tree_key(r.key for r in raws) if all(r.key for r in raws) else ""
+    return Taxonomy(base, [leaf for leaf in leaves if leaf is not None], key=key)
 
 
-def fingerprint(root: str | os.PathLike[str]) -> tuple[tuple[str, int, int], ...]:
-    """A cheap key that changes whenever a leaf or attribution file changes (stat only, no reads)."""
+def fingerprint(
+    root: str | os.PathLike[str], files: Sequence[Path] | None = None
+) -> tuple[tuple[str, int, int], ...]:
+    """A cheap key that changes whenever a leaf or attribution file changes (stat only, no reads).
+
+    `files`: the leaves `find_leaves(root)` just gave, so that the tree is not walked twice.
+    """
     base = check_root(root)
     out = []
-    for f in find_leaves(base):
+    for f in find_leaves(base) if files is None else files:
         for p in (f, f.parent / ATTRIBUTION_FILE):
             try:
                 st = p.stat()

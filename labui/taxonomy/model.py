@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from labui.taxonomy.diagnostics import Diagnostic, Severity
 
+# The file names and branch folders live with the walk; re-exported for the model's users.
+from labui.taxonomy.walk import ATTRIBUTION_FILE as ATTRIBUTION_FILE
+from labui.taxonomy.walk import BRANCHES as BRANCHES
+from labui.taxonomy.walk import LEAF_FILE as LEAF_FILE
+
 if TYPE_CHECKING:
     import networkx as nx
-
-LEAF_FILE = "qna.yaml"
-ATTRIBUTION_FILE = "attribution.txt"
-BRANCHES = ("compositional_skills", "foundational_skills", "knowledge")
 
 
 class LeafKind(StrEnum):
@@ -177,6 +178,7 @@ class Taxonomy:
 
     root: Path
     leaves: list[Leaf] = field(default_factory=list)
+    key: str = ""  # the tree's content key (keys.tree_key) when every leaf could be cached; else ""
     _by_path: dict[str, Leaf] = field(init=False, repr=False, compare=False)
     _graph: nx.DiGraph | None = field(init=False, repr=False, compare=False, default=None)
 

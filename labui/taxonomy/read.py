@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from labui.errors import FileRefusedError
-from labui.fsio import read_bytes_capped, sha256_bytes
+from labui.fsio import sha256_bytes
 from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
 from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE, Leaf, classify, seeds_from
+from labui.taxonomy.walk import read_leaf_files
 
 
 def rel_file(rel_dir: str) -> str:
@@ -43,26 +44,17 @@ def read_leaf(root: Path, file: Path, walked: bool = False) -> RawLeaf:
 
     `walked`: `file` came from `find_leaves(root)`, which enters no folder link (see fsio).
     """
-    folder = file.parent
-    rel_dir = folder.relative_to(root).as_posix()
-    rel_dir = "" if rel_dir == "." else rel_dir
+    files = read_leaf_files(root, file, walked)
+    rel_dir = files.rel_dir
     refused: list[Diagnostic] = []
-    attribution: str | None = None
-    att_path = f"{rel_dir}/{ATTRIBUTION_FILE}" if rel_dir else ATTRIBUTION_FILE
-    try:
-        att = read_bytes_capped(folder / ATTRIBUTION_FILE, root=root, walked=walked)
-        attribution = att.decode("utf-8", "replace")
-    except FileNotFoundError:
-        pass
-    except (FileRefusedError, OSError) as exc:
-        attribution = ""  # present but unreadable: not "missing"; the refusal says why
-        refused.append(_refused(att_path, exc))
-    try:
-        data = read_bytes_capped(file, root=root, walked=walked)
-    except (FileRefusedError, OSError) as exc:
-        refused.insert(0, _refused(rel_file(rel_dir), exc))
-        return RawLeaf(rel_dir, file, b"", attribution, tuple(refused))
-    return RawLeaf(rel_dir, file, data, attribution, tuple(refused))
+    if files.attribution_problem is not None:
+        att_path = f"{rel_dir}/{ATTRIBUTION_FILE}" if rel_dir else ATTRIBUTION_FILE
+        refused.append(_refused(att_path, files.attribution_problem))
+    if files.data is None:
+        assert files.problem is not None
+        refused.insert(0, _refused(rel_file(rel_dir), files.problem))
+        return RawLeaf(rel_dir, file, b"", files.attribution, tuple(refused))
+    return RawLeaf(rel_dir, file, files.data, files.attribution, tuple(refused))
 
 
 def decode(data: bytes, rel_file: str) -> tuple[str, Diagnostic | None]:
@@ -121,6 +113,3 @@ def validate_raw(raw: RawLeaf) -> Leaf:
 def load_leaf(root: Path, file: Path) -> Leaf:
     """Read and validate one leaf file under `root`."""
     return validate_raw(read_leaf(root, file))
-
-
-# ---- the verdict cache: what is stored per key --------------------------------------------------

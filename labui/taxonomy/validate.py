@@ -24,7 +24,7 @@ from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
 from labui.taxonomy.yamlsafe import duplicate_keys, locate, parse_yaml
 from labui.textutil import plural, words
 
-# A change here that could change a verdict must bump RULES_VERSION in load.py (the verdict cache key).
+# A change here that could change a verdict must bump RULES_VERSION in keys.py (the verdict cache key).
 SCHEMA_FOLDERS = ("compositional_skills", "knowledge")
 YAMLLINT_CONFIG = "{extends: relaxed, rules: {line-length: disable}}"  # instructlab-schema's default
 MAX_CONTEXT_WORDS = 500

@@ -1,15 +1,13 @@
-"""The verdict cache's side in the taxonomy stage: the content key of a leaf, and what is kept per key.
+"""The verdict cache's side in the taxonomy stage: what is kept per leaf key, and a leaf from it.
 
-A verdict is what validating a leaf gives (version, contents, diagnostics). Its key hashes the leaf's
-place, its qna.yaml bytes, its attribution and the version of the rules, so a hit is exactly what
-validating again would give. The store (labui.store.verdicts) keeps the rows; this module decides
-what goes in them.
+A verdict is what validating a leaf gives (version, contents, diagnostics). Its key (keys.py) hashes
+the leaf's place, its qna.yaml bytes, its attribution and the version of the rules, so a hit is
+exactly what validating again would give. The store (labui.store.verdicts) keeps the rows; this
+module decides what goes in them.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -18,11 +16,6 @@ from labui.taxonomy.diagnostics import Diagnostic, Severity
 from labui.taxonomy.model import Leaf
 from labui.taxonomy.read import RawLeaf, decode, make_leaf, rel_file
 
-# The version of the rules as far as cached verdicts are concerned: bump it whenever a change in
-# validate.py, yamlsafe.py or fastlint.py could change a verdict (the official packages' versions
-# are added by `rules_version`).
-RULES_VERSION = "1"
-
 
 class VerdictCache(Protocol):
     """What load_taxonomy needs of a verdict store (labui.store.verdicts.Verdicts is one)."""
@@ -30,36 +23,6 @@ class VerdictCache(Protocol):
     def get_many(self, keys: Sequence[str]) -> dict[str, str]: ...
 
     def put_many(self, rows: Iterable[tuple[str, str]]) -> None: ...
-
-
-@functools.cache
-def rules_version() -> str:
-    """What a cached verdict depends on besides the file: these rules and the official rule sets.
-
-    Read from the packages' version files without importing them (the CLI's warm path is ~0.1 s;
-    importing instructlab.schema alone costs 20 ms).
-    """
-    import importlib.util
-    import re
-    from pathlib import Path
-
-    parts = [f"labui-rules-{RULES_VERSION}"]
-    for module, file in (("instructlab.schema", "_version.py"), ("yamllint", "__init__.py")):
-        spec = importlib.util.find_spec(module)
-        folder = Path(spec.origin).parent if spec is not None and spec.origin else None
-        text = (folder / file).read_text(encoding="utf-8") if folder and (folder / file).is_file() else ""
-        found = re.search(r"""(?:__version__|APP_VERSION)\s*=\s*(?:version\s*=\s*)?['"]([^'"]+)""", text)
-        parts.append(f"{module}-{found.group(1) if found else 'unknown'}")
-    return "/".join(parts)
-
-
-def verdict_key(rel_dir: str, data: bytes, attribution: str | None) -> str:
-    """The content key of a leaf's verdict: its place, its bytes, its attribution, the rules' version."""
-    h = hashlib.sha256()
-    for part in (rules_version().encode(), rel_dir.encode(), data, (attribution or "\0none").encode()):
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()
 
 
 def _diag_from_json(d: Mapping[str, Any]) -> Diagnostic:
@@ -107,6 +70,3 @@ def leaf_from_verdict(raw: RawLeaf, verdict: str) -> Leaf | None:
 
         contents, _node, _diags = parse_yaml(text, raw.rel_dir)
     return make_leaf(raw, text, version, contents, diags)
-
-
-# ---- the whole tree -------------------------------------------------------------------------------
