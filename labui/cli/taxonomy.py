@@ -13,6 +13,7 @@ from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, write_json
 if TYPE_CHECKING:
     from labui.store.verdicts import Verdicts
     from labui.taxonomy.model import Taxonomy
+    from labui.taxonomy.walk import TreeFiles
 
 
 def _stderr_progress() -> Any:
@@ -49,10 +50,12 @@ def _open_cache(root: Path) -> Verdicts | None:
         return None
 
 
-def _load(root: Path, args: argparse.Namespace, verdicts: Verdicts | None) -> Taxonomy:
+def _load(
+    root: Path, args: argparse.Namespace, verdicts: Verdicts | None, tree: TreeFiles | None = None
+) -> Taxonomy:
     from labui.taxonomy.load import load_taxonomy, require_leaves
 
-    tx = load_taxonomy(root, workers=args.jobs, progress=_stderr_progress(), verdicts=verdicts)
+    tx = load_taxonomy(root, workers=args.jobs, progress=_stderr_progress(), verdicts=verdicts, tree=tree)
     return require_leaves(tx)
 
 
@@ -69,18 +72,19 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     # from its kept report (taxonomy/report.py) without importing the rule engines.
     from labui.errors import WorkspaceError
     from labui.taxonomy.report import build_report, cached_report, keep_report, report_lines
-    from labui.taxonomy.walk import check_root
+    from labui.taxonomy.walk import check_root, read_tree
 
     root = check_root(args.taxonomy)
     cache = None if args.no_cache else _open_cache(root)
+    tree = read_tree(root, _stderr_progress())
     report = None
     if cache is not None:
         try:
-            report = cached_report(root, cache)
+            report = cached_report(tree, cache)
         except WorkspaceError:
             cache = None
     if report is None:
-        tx = _load(root, args, cache)
+        tx = _load(root, args, cache, tree)
         report = build_report(tx)
         if cache is not None:
             with contextlib.suppress(WorkspaceError):

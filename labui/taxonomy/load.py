@@ -1,9 +1,10 @@
 """Loading every leaf of a taxonomy folder: the batch, workers, progress and cancel.
 
 The walk (walk.py) refuses a folder that does not look like a taxonomy and never leaves the root.
-Each leaf is read and validated by read.py (never raising on bad content); verdicts of unchanged leaves come from a cache keyed by content (verdict.py), and
-the rest are validated here, in worker processes for big trees. Long loads report counts through
-`progress` and stop when `cancel()` turns true.
+Each leaf is read and validated by read.py (never raising on bad content); verdicts of unchanged
+leaves come from a cache keyed by content (verdict.py), and the rest are validated here, in worker
+processes for big trees. Long loads report counts through `progress` and stop when `cancel()` turns
+true. The taxonomy carries its tree key (keys.py) for the whole-tree report (report.py).
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from labui.errors import JobCancelled, NotATaxonomyError, WorkspaceError
-from labui.taxonomy.keys import tree_key, verdict_key
 from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE, Leaf, Taxonomy
 
 # build_leaf, decode and load_leaf lived here before read.py; the editing stage imports them from here.
-from labui.taxonomy.read import RawLeaf, build_leaf, decode, load_leaf, read_leaf, validate_raw
+from labui.taxonomy.read import RawLeaf, build_leaf, decode, load_leaf, raw_leaf, validate_raw
 from labui.taxonomy.verdict import VerdictCache, leaf_from_verdict, verdict_json
-from labui.taxonomy.walk import Cancel, Progress, check_root, find_leaves
+from labui.taxonomy.walk import Cancel, Progress, TreeFiles, check_root, find_leaves, read_tree
 
 __all__ = [
     "PARALLEL_THRESHOLD",
@@ -120,27 +119,20 @@ def load_taxonomy(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     verdicts: VerdictCache | None = None,
+    tree: TreeFiles | None = None,
 ) -> Taxonomy:
     """Load and validate every leaf under `root`.
 
     `workers`: processes for validation; None picks by size (1 for small trees, where a pool's
     start-up costs more than it saves). `verdicts`: a cache of verdicts by content; leaves whose key
-    is in it are not validated again, and new verdicts are added to it.
+    is in it are not validated again, and new verdicts are added to it. `tree`: the tree's files
+    already read (walk.read_tree), e.g. by a whole-tree report lookup that missed.
     """
     base = check_root(root)
-    files = find_leaves(base, progress, cancel)
-    total = len(files)
-    raws: list[RawLeaf] = []
-    for i, f in enumerate(files):
-        raw = read_leaf(base, f, walked=True)
-        if not raw.refused:  # a refusal depends on what the file is, not on its bytes: never cached
-            raw = replace(raw, key=verdict_key(raw.rel_dir, raw.data, raw.attribution))
-        raws.append(raw)
-        if i % 256 == 255:
-            if cancel is not None and cancel():
-                raise JobCancelled(f"cancelled after reading {i + 1:,} of {total:,} leaves")
-            if progress is not None:
-                progress("loading", 0, total)
+    if tree is None or tree.root != base:
+        tree = read_tree(base, progress, cancel)
+    total = len(tree.files)
+    raws = [raw_leaf(f, r, k) for f, r, k in zip(tree.files, tree.read, tree.keys, strict=True)]
     keys = [r.key for r in raws if r.key]
     cached: dict[str, str] = {}
     if verdicts is not None and keys:
@@ -168,9 +160,7 @@ def load_taxonomy(
                 verdicts.put_many(rows)
     if progress is not None:
         progress("loading", total, total)
-    # The tree's key only when every leaf has one: a refused file is never cached, nor is its tree.
-    key = tree_key(r.key for r in raws) if all(r.key for r in raws) else ""
-    return Taxonomy(base, [leaf for leaf in leaves if leaf is not None], key=key)
+    return Taxonomy(base, [leaf for leaf in leaves if leaf is not None], key=tree.key)
 
 
 def fingerprint(

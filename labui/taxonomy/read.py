@@ -15,7 +15,7 @@ from labui.errors import FileRefusedError
 from labui.fsio import sha256_bytes
 from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
 from labui.taxonomy.model import ATTRIBUTION_FILE, LEAF_FILE, Leaf, classify, seeds_from
-from labui.taxonomy.walk import read_leaf_files
+from labui.taxonomy.walk import LeafFiles, read_leaf_files
 
 
 def rel_file(rel_dir: str) -> str:
@@ -31,7 +31,7 @@ class RawLeaf:
     data: bytes
     attribution: str | None
     refused: tuple[Diagnostic, ...] = ()
-    key: str = ""  # the verdict cache key of the above (load.py sets it); "" is never cached
+    key: str = ""  # the verdict cache key of the above (keys.verdict_key); "" is never cached
 
 
 def _refused(path: str, exc: FileRefusedError | OSError) -> Diagnostic:
@@ -39,12 +39,8 @@ def _refused(path: str, exc: FileRefusedError | OSError) -> Diagnostic:
     return Diagnostic(path, 1, 1, Severity.ERROR, Code.FILE_REFUSED, why, "file")
 
 
-def read_leaf(root: Path, file: Path, walked: bool = False) -> RawLeaf:
-    """Read one leaf's `qna.yaml` and `attribution.txt` safely; refusals become diagnostics.
-
-    `walked`: `file` came from `find_leaves(root)`, which enters no folder link (see fsio).
-    """
-    files = read_leaf_files(root, file, walked)
+def raw_leaf(file: Path, files: LeafFiles, key: str = "") -> RawLeaf:
+    """The RawLeaf of a leaf's files as read (walk.read_leaf_files); refusals become diagnostics."""
     rel_dir = files.rel_dir
     refused: list[Diagnostic] = []
     if files.attribution_problem is not None:
@@ -54,7 +50,15 @@ def read_leaf(root: Path, file: Path, walked: bool = False) -> RawLeaf:
         assert files.problem is not None
         refused.insert(0, _refused(rel_file(rel_dir), files.problem))
         return RawLeaf(rel_dir, file, b"", files.attribution, tuple(refused))
-    return RawLeaf(rel_dir, file, files.data, files.attribution, tuple(refused))
+    return RawLeaf(rel_dir, file, files.data, files.attribution, tuple(refused), key)
+
+
+def read_leaf(root: Path, file: Path, walked: bool = False) -> RawLeaf:
+    """Read one leaf's `qna.yaml` and `attribution.txt` safely; refusals become diagnostics.
+
+    `walked`: `file` came from `find_leaves(root)`, which enters no folder link (see fsio).
+    """
+    return raw_leaf(file, read_leaf_files(root, file, walked))
 
 
 def decode(data: bytes, rel_file: str) -> tuple[str, Diagnostic | None]:

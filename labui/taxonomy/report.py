@@ -2,24 +2,21 @@
 
 A report is what `labui validate` gives: the leaf count, the error and warning counts and every
 diagnostic (as JSON). It is kept in the verdict cache under the tree's key (keys.tree_key). A run on
-a tree whose files are byte-identical to a reported run's reads and hashes them (the key needs every
-byte: a stat can miss an edit) and returns the stored report, without importing the rule engines or
-building a leaf. Light on purpose, like walk.py and keys.py.
+a tree whose files are byte-identical to a reported run's (walk.read_tree reads and hashes them: the
+key needs every byte, a stat can miss an edit) returns the kept report, without importing the rule
+engines or building a leaf. Light on purpose, like walk.py and keys.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from labui.taxonomy.keys import tree_key, verdict_key
-from labui.taxonomy.walk import find_leaves, read_leaf_files
 
 if TYPE_CHECKING:
     from labui.taxonomy.model import Taxonomy
     from labui.taxonomy.verdict import VerdictCache
+    from labui.taxonomy.walk import TreeFiles
 
 _REPORT_FIELDS = ("leaves", "errors", "warnings", "diagnostics")
 
@@ -40,22 +37,13 @@ def keep_report(cache: VerdictCache, tx: Taxonomy, report: Mapping[str, Any]) ->
         cache.put_many([(tx.key, json.dumps(report, ensure_ascii=False, separators=(",", ":")))])
 
 
-def cached_report(root: Path, cache: VerdictCache) -> dict[str, Any] | None:
-    """The kept report of `root` when every file is as it was when it was kept; else None (load it).
-
-    `root` has passed walk.check_root. Any refused or unreadable file means None: the full load
-    reports it, with its diagnostic.
-    """
-    keys = []
-    for file in find_leaves(root):
-        files = read_leaf_files(root, file, walked=True)
-        if files.data is None or files.attribution_problem is not None:
-            return None
-        keys.append(verdict_key(files.rel_dir, files.data, files.attribution))
-    if not keys:
+def cached_report(tree: TreeFiles, cache: VerdictCache) -> dict[str, Any] | None:
+    """The kept report of the tree when every file is as it was when it was kept; else None (load
+    it, passing `tree` on so that nothing is read twice). A tree with a refused or unreadable file
+    has no key, so None: the full load reports it, with its diagnostic."""
+    if not tree.key:
         return None
-    key = tree_key(keys)
-    kept = cache.get_many([key]).get(key)
+    kept = cache.get_many([tree.key]).get(tree.key)
     if kept is None:
         return None
     try:
@@ -64,7 +52,7 @@ def cached_report(root: Path, cache: VerdictCache) -> dict[str, Any] | None:
         return None  # a damaged row: load again (and keep a fresh one)
     if not isinstance(report, dict) or any(f not in report for f in _REPORT_FIELDS):
         return None
-    if report["leaves"] != len(keys):
+    if report["leaves"] != len(tree.files):
         return None
     return report
 

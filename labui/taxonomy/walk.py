@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from labui.errors import FileRefusedError, JobCancelled, NotATaxonomyError, UsageError
 from labui.fsio import read_bytes_capped
+from labui.taxonomy.keys import tree_key, verdict_key
 
 LEAF_FILE = "qna.yaml"
 ATTRIBUTION_FILE = "attribution.txt"
@@ -106,3 +107,36 @@ def read_leaf_files(root: Path, file: Path, walked: bool = False) -> LeafFiles:
     except (FileRefusedError, OSError) as exc:
         problem = exc
     return LeafFiles(rel_dir_of(root, file), data, problem, attribution, att_problem)
+
+
+class TreeFiles(NamedTuple):
+    """Every leaf of a tree, read and keyed: `keys[i]` is "" for a leaf with a refused file (never
+    cached), and `key` (the whole tree's) is "" when any leaf's is."""
+
+    root: Path
+    files: list[Path]
+    read: list[LeafFiles]
+    keys: list[str]
+    key: str
+
+
+def read_tree(root: Path, progress: Progress | None = None, cancel: Cancel | None = None) -> TreeFiles:
+    """Find, read and key every leaf under `root` (which has passed `check_root`), with progress
+    ("loading", 0, total) and a cancel check every 256 leaves."""
+    files = find_leaves(root, progress, cancel)
+    total = len(files)
+    read: list[LeafFiles] = []
+    keys: list[str] = []
+    for i, file in enumerate(files):
+        leaf = read_leaf_files(root, file, walked=True)
+        read.append(leaf)
+        # A refusal depends on what the file is, not on its bytes: never cached.
+        refused = leaf.data is None or leaf.attribution_problem is not None
+        keys.append("" if refused else verdict_key(leaf.rel_dir, leaf.data or b"", leaf.attribution))
+        if i % 256 == 255:
+            if cancel is not None and cancel():
+                raise JobCancelled(f"cancelled after reading {i + 1:,} of {total:,} leaves")
+            if progress is not None:
+                progress("loading", 0, total)
+    key = tree_key(keys) if keys and all(keys) else ""
+    return TreeFiles(root, files, read, keys, key)

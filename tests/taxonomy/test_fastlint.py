@@ -59,6 +59,16 @@ def test_both_paths_find_the_same_problems(real_taxonomy: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [100, 5000])
-def test_small_files_take_yamllints_own_path(size: int) -> None:
+def test_any_size_gives_yamllints_problems(size: int) -> None:
     text = AWKWARD + "\n".join(f"  - question: q{i}\n    answer: a{i}" for i in range(size)) + "\n"
     assert _problems(text, fast=True) == _problems(text, fast=False)
+
+
+def test_yamllint_keeps_its_own_scanner_for_everyone_else() -> None:
+    """The C scanner is lent to yamllint only while labui lints: the official parser, run in the
+    same process (tests, benchmarks), must lint with yamllint's own code."""
+    from yamllint import parser
+
+    original = parser.token_or_comment_generator
+    assert _problems(AWKWARD, fast=True)
+    assert parser.token_or_comment_generator is original

@@ -13,6 +13,7 @@ from labui.store import Store
 from labui.store.verdicts import Verdicts
 from labui.taxonomy import load_taxonomy
 from labui.taxonomy.report import build_report, cached_report, keep_report
+from labui.taxonomy.walk import read_tree
 
 
 def _cache(tmp_path: Path) -> Verdicts:
@@ -21,11 +22,11 @@ def _cache(tmp_path: Path) -> Verdicts:
 
 def test_an_unchanged_tree_gives_the_kept_report(real_taxonomy_copy: Path, tmp_path: Path) -> None:
     cache = _cache(tmp_path)
-    assert cached_report(real_taxonomy_copy, cache) is None  # nothing kept yet
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None  # nothing kept yet
     tx = load_taxonomy(real_taxonomy_copy, verdicts=cache)
     report = build_report(tx)
     keep_report(cache, tx, report)
-    assert cached_report(real_taxonomy_copy, cache) == json.loads(json.dumps(report))
+    assert cached_report(read_tree(real_taxonomy_copy), cache) == json.loads(json.dumps(report))
     assert report["leaves"] == len(tx.leaves) and report["errors"] == tx.errors
 
 
@@ -35,11 +36,11 @@ def test_any_change_in_the_tree_is_a_miss(real_taxonomy_copy: Path, tmp_path: Pa
     keep_report(cache, tx, build_report(tx))
     leaf = tx.leaves[0]
     leaf.file.write_bytes(leaf.file.read_bytes() + b"\n")  # one byte; the stat may even look the same
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
     leaf.file.write_bytes(leaf.file.read_bytes()[:-1])  # back as it was: the kept report again
-    assert cached_report(real_taxonomy_copy, cache) is not None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is not None
     (tx.leaves[1].file.parent / "attribution.txt").write_text("changed\n", encoding="utf-8")
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
 
 
 def test_a_removed_or_added_leaf_is_a_miss(real_taxonomy_copy: Path, tmp_path: Path) -> None:
@@ -49,11 +50,11 @@ def test_a_removed_or_added_leaf_is_a_miss(real_taxonomy_copy: Path, tmp_path: P
     copy = real_taxonomy_copy / "compositional_skills" / "a_copy" / "qna.yaml"
     copy.parent.mkdir()
     copy.write_bytes(tx.leaves[0].file.read_bytes())
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
     copy.unlink()
-    assert cached_report(real_taxonomy_copy, cache) is not None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is not None
     tx.leaves[-1].file.unlink()
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
 
 
 def test_a_refused_file_is_never_answered_from_the_cache(real_taxonomy_copy: Path, tmp_path: Path) -> None:
@@ -66,16 +67,16 @@ def test_a_refused_file_is_never_answered_from_the_cache(real_taxonomy_copy: Pat
     tx = load_taxonomy(real_taxonomy_copy, verdicts=cache)
     assert tx.key == ""  # a tree with a refused file has no key, so nothing is kept for it
     keep_report(cache, tx, build_report(tx))
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
 
 
 def test_a_damaged_row_means_a_full_load(real_taxonomy_copy: Path, tmp_path: Path) -> None:
     cache = _cache(tmp_path)
     tx = load_taxonomy(real_taxonomy_copy, verdicts=cache)
     cache.put_many([(tx.key, "{not json")])
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
     cache.put_many([(tx.key, json.dumps({"leaves": 1}))])
-    assert cached_report(real_taxonomy_copy, cache) is None
+    assert cached_report(read_tree(real_taxonomy_copy), cache) is None
 
 
 def _validate(root: Path, workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
