@@ -11,9 +11,11 @@ Every reader of the taxonomy, attributions, documents, uploads and real data goe
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,24 @@ def max_file_bytes() -> int:
     """The size cap for one user file, from LABUI_MAX_FILE_BYTES or the default."""
     value = os.environ.get("LABUI_MAX_FILE_BYTES", "")
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_FILE_BYTES
+
+
+# A write that fails for lack of room: a full disk, a quota, or a file size limit (ulimit -f).
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_ERRNO_IN_TEXT = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)  # pyarrow puts the errno in its text
+
+
+def write_fault(exc: OSError) -> str:
+    """A failed write in words a person can act on; a full disk is named as such."""
+    code = exc.errno
+    if code is None and (found := _ERRNO_IN_TEXT.search(str(exc))):
+        code = int(found.group(1))
+    text = exc.strerror or str(exc)
+    if code in _NO_ROOM:
+        return f"{text}: the disk is full (or a quota or file size limit was reached); free some space and run it again"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"{text}: the folder is read-only for labui"
+    return text
 
 
 def sha256_bytes(data: bytes) -> str:

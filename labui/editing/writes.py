@@ -17,8 +17,15 @@ from typing import Any
 from labui.editing.build import model_from_leaf
 from labui.editing.model import LeafModel
 from labui.editing.rules import blocking, check_new_leaf_place, is_incomplete
-from labui.errors import ConflictError, ContentError
-from labui.fsio import atomic_write_text, clean_stray_temps, folder_lock, read_bytes_capped, sha256_bytes
+from labui.errors import ConflictError, ContentError, UsageError
+from labui.fsio import (
+    atomic_write_text,
+    clean_stray_temps,
+    folder_lock,
+    read_bytes_capped,
+    sha256_bytes,
+    write_fault,
+)
 from labui.taxonomy.diagnostics import Diagnostic, Severity
 from labui.taxonomy.load import build_leaf
 from labui.taxonomy.model import Leaf
@@ -131,10 +138,14 @@ def write_leaf(
             wrote = disk_text != text
             if wrote:
                 atomic_write_text(loc.file, text)
-    except BaseException:
+    except BaseException as exc:
         for d in reversed(created_dirs):
             with contextlib.suppress(OSError):
                 d.rmdir()  # only folders this call made, and only if still empty
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: the atomic write changed nothing
+            raise UsageError(
+                f"cannot write {loc.rel_file}: {write_fault(exc)}; the file was not changed"
+            ) from exc
         raise
     return WriteResult(leaf, base_sha256 is None, write_attr, wrote)
 

@@ -31,7 +31,7 @@ from labui.export.figures import Figures
 from labui.export.messages import DEFAULT_SYSTEM_PROMPT, EXPORTED_BY_DEFAULT, jsonl_line, texts, to_row
 from labui.export.parquet import ParquetRows
 from labui.export.plot import per_leaf_png
-from labui.fsio import folder_lock, fsync_dir
+from labui.fsio import folder_lock, fsync_dir, write_fault
 from labui.procs import pid_alive
 from labui.store.db import WORKSPACE_DIR, Store
 from labui.taxonomy import Leaf, Taxonomy
@@ -300,7 +300,7 @@ def export_dataset(
         tmp = _temp_name(out, "export")
         tmp.mkdir()
     except OSError as exc:
-        raise UsageError(f"cannot write beside {out}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot write beside {out}: {write_fault(exc)}") from exc
     done = False
     try:
         figures = Figures(seed_questions, include_unreviewed=options.include_unreviewed)
@@ -314,7 +314,7 @@ def export_dataset(
         _into_place(tmp, out)
         done = True
     except OSError as exc:
-        raise WorkspaceError(f"could not write the export {out}: {exc.strerror or exc}") from exc
+        raise WorkspaceError(f"could not write the export {out}: {write_fault(exc)}") from exc
     finally:
         if not done:
             shutil.rmtree(tmp, ignore_errors=True)

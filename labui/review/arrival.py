@@ -14,6 +14,7 @@ import logging
 import time
 from collections import defaultdict
 
+from labui.errors import LabuiError
 from labui.review import form
 from labui.review.gates import GateConfig, GateReport, dup_flags, judge_flags, pii_flags, whole_signatures
 from labui.store import Store
@@ -84,6 +85,9 @@ def gate_arrivals_quietly(store: Store) -> GateReport | None:
     samples are stored either way; the gates can be run again on demand)."""
     try:
         return gate_arrivals(store)
-    except Exception:
+    except LabuiError as exc:  # e.g. a full disk: one line, the run's own error says the rest
+        log.warning("gates on arrival failed (%s); run `labui gates` to compute the flags", exc)
+        return None
+    except Exception:  # a bug: keep its traceback
         log.exception("gates on arrival failed; run `labui gates` to compute the flags")
         return None

@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from labui.errors import WorkspaceError
-from labui.fsio import sha256_text
+from labui.fsio import sha256_text, write_fault
 
 WORKSPACE_DIR = ".labui"
 DB_NAME = "workspace.sqlite"
@@ -74,6 +74,16 @@ def _inode(path: Path) -> int | None:
         return None
 
 
+def fault(exc: sqlite3.Error) -> str:
+    """SQLite's words for a fault, with what a person can do about the common ones."""
+    text = str(exc)
+    if any(w in text for w in ("disk is full", "disk I/O error", "readonly database")):
+        text += " (is the disk full, or the workspace folder read-only? free space and run it again)"
+    elif "database is locked" in text:
+        text += " (another labui process is writing; try again when it is done)"
+    return text
+
+
 GITIGNORE = "# Created by labui: the workspace never enters the taxonomy's git history.\n*\n"
 
 
@@ -86,7 +96,7 @@ def ignore_workspace(folder: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {folder / '.gitignore'}: {exc.strerror}") from exc
+        raise WorkspaceError(f"cannot write {folder / '.gitignore'}: {write_fault(exc)}") from exc
 
 
 class Store:
@@ -105,7 +115,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WorkspaceError(f"cannot create the workspace {path.parent}: {exc.strerror}") from exc
+            raise WorkspaceError(f"cannot create the workspace {path.parent}: {write_fault(exc)}") from exc
         ignore_workspace(path.parent)
         with self.connect() as db:
             self._migrate(db)
@@ -162,7 +172,7 @@ class Store:
         try:
             db = self._connection()
         except sqlite3.Error as exc:
-            raise WorkspaceError(f"cannot open the workspace database {self.path}: {exc}") from exc
+            raise WorkspaceError(f"cannot open the workspace database {self.path}: {fault(exc)}") from exc
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -176,7 +186,7 @@ class Store:
             raise  # a constraint the caller's logic relies on, not a workspace fault
         except sqlite3.DatabaseError as exc:
             self.close()  # start clean: the next use reopens
-            raise WorkspaceError(f"the workspace database {self.path} failed: {exc}") from exc
+            raise WorkspaceError(f"the workspace database {self.path} failed: {fault(exc)}") from exc
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute(

@@ -16,7 +16,7 @@ from typing import Any
 
 from labui.errors import WorkspaceError
 from labui.procs import pid_alive
-from labui.store.db import Store, in_clause
+from labui.store.db import Store, fault, in_clause
 
 MIGRATIONS: list[str] = [
     """
@@ -388,7 +388,7 @@ class RunWriter:
                 raise
             self._db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            raise WorkspaceError(f"cannot write the run to the workspace database ({exc})") from exc
+            raise WorkspaceError(f"cannot write the run to the workspace database: {fault(exc)}") from exc
 
     def _leaf_counters(self, db: sqlite3.Connection, leaf: str, counters: dict[str, Any]) -> None:
         db.execute(

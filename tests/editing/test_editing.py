@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,37 @@ def test_write_keeps_file_permissions(sample_taxonomy: Path) -> None:
     model.created_by = "someone"
     editing.save_model(sample_taxonomy, model)
     assert file.stat().st_mode & 0o777 == 0o640
+
+
+FULL_DISK_SAVE = """
+import resource, signal, sys
+from pathlib import Path
+import labui.editing as editing
+from labui.errors import UsageError
+
+root, leaf = Path(sys.argv[1]), sys.argv[2]
+_, model = editing.open_leaf(root, leaf)
+model.created_by = "someone-with-a-much-longer-name-than-before " * 200
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+try:
+    editing.save_model(root, model)
+except UsageError as exc:
+    print(exc)
+    sys.exit(2)
+"""
+
+
+def test_a_full_disk_refuses_the_save_and_changes_nothing(sample_taxonomy: Path) -> None:
+    before = _snapshot(sample_taxonomy)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_SAVE, str(sample_taxonomy), HAIKU],
+        capture_output=True, text=True, timeout=120, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "the disk is full" in proc.stdout and "the file was not changed" in proc.stdout
+    assert _snapshot(sample_taxonomy) == before  # no half file, no temporary file left beside it
 
 
 # ---- the model ------------------------------------------------------------------------------------

@@ -104,3 +104,44 @@ def test_replacing_without_an_atomic_exchange_still_replaces_whole(
         "train.jsonl",
     ]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export.")] == []
+
+
+FULL_DISK_CHILD = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from pathlib import Path
+    from labui.errors import LabuiError
+    from labui.export.writer import ExportOptions, export_dataset
+    from labui.store.db import Store
+    from labui.taxonomy import load_taxonomy
+
+    db, tax, out = sys.argv[1:4]
+    store, taxonomy = Store(Path(db)), load_taxonomy(tax)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+    try:
+        export_dataset(store, taxonomy, Path(out), ExportOptions())
+    except LabuiError as exc:
+        print(type(exc).__name__, exc)
+        sys.exit(1)
+    """
+)
+
+
+def test_a_full_disk_during_an_export_says_so_and_keeps_the_old_export(
+    store: Store, taxonomy: Taxonomy, reviewed: Workspace, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    export_dataset(store, taxonomy, out, ExportOptions())
+    before = _snapshot(out)
+    decide(store, reviewed.ids[HAIKU][4], "accepted", reviewer="ana")
+    child = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_CHILD, str(store.path), str(taxonomy.root), str(out)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == 1, child.stderr
+    assert "Traceback" not in child.stderr
+    assert child.stdout.startswith("WorkspaceError") and "the disk is full" in child.stdout, child.stdout
+    assert _snapshot(out) == before  # the old export, whole
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export.labui-")]  # no half export left
+    assert export_dataset(store, taxonomy, out, ExportOptions()).samples == 10

@@ -226,3 +226,46 @@ def test_ctrl_c_cancels_cleanly_with_exit_130(
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] == "cancelled" and 3 <= summary["samples"] < 500
     assert "Traceback" not in err
+
+
+def _full_disk_at(limit: int) -> Callable[[], None]:
+    """A child whose files cannot grow past `limit` bytes: writes fail as on a full disk (EFBIG,
+    with SIGXFSZ ignored so that the write returns an error instead of killing the process)."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_mid_run_stops_with_a_message_and_resume_finishes(
+    sample_taxonomy: Path, workspace: Path, scripted: Callable[..., ScriptedServer]
+) -> None:
+    server = scripted(latency=0.01)
+    store = Store(workspace / "workspace.sqlite")  # created before the limit: the run fills it
+    store.close()
+    size = sum(p.stat().st_size for p in workspace.glob("workspace.sqlite*"))
+    env = dict(
+        os.environ, LABUI_WORKSPACE=str(workspace), PYTHONPATH=str(Path(__file__).resolve().parents[2])
+    )
+    args = _gen_args(sample_taxonomy, server, "--leaf", SOLAR, "--num-samples", "400", "--concurrency", "2")
+    proc = subprocess.run(
+        [sys.executable, "-m", "labui.cli", *args],
+        env=env, capture_output=True, text=True, timeout=300,
+        preexec_fn=_full_disk_at(size + 256 * 1024),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "workspace database" in proc.stderr and "is the disk full" in proc.stderr  # where, and why
+    kept = {(s.leaf_path, s.slot): s.answer for s in db.iter_samples(store)}
+    assert 0 < len(kept) < 400  # it filled up part-way, and what was written is readable
+    code, out = _cli("runs", str(sample_taxonomy), "--format", "json")
+    run = json.loads(out)["runs"][0]
+    assert run["status"] != "finished"
+    code, out = _cli(*_gen_args(sample_taxonomy, server, "--resume", str(run["run"])))
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and summary["status"] == "finished" and summary["samples"] == 400
+    after = {(s.leaf_path, s.slot): s.answer for s in db.iter_samples(store)}
+    assert all(after[k] == v for k, v in kept.items())  # nothing kept was lost or replaced
