@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from labui.cli.common import EXIT_OK, Subparsers, write_json
+from labui.cli.common import EXIT_OK, Subparsers, load_cached, write_json
 
 
 def _files(value: str) -> tuple[str, ...]:
@@ -20,9 +20,8 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from labui.export.messages import DEFAULT_SYSTEM_PROMPT
     from labui.export.writer import ExportOptions, export_dataset
     from labui.store.db import Store
-    from labui.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(args.taxonomy)
+    taxonomy = load_cached(args.taxonomy)
     store = Store.for_taxonomy(taxonomy.root)
     options = ExportOptions(
         run_ids=tuple(args.run),

@@ -11,15 +11,14 @@ import threading
 from dataclasses import replace
 from typing import Any, TextIO
 
-from labui.cli.common import EXIT_CANCELLED, EXIT_OK, EXIT_PROBLEMS, Subparsers
+from labui.cli.common import EXIT_CANCELLED, EXIT_OK, EXIT_PROBLEMS, Subparsers, load_cached
 from labui.errors import TeacherError, UsageError
 
 
 def _store_and_taxonomy(root: str) -> tuple[Any, Any]:
     from labui.store.db import Store
-    from labui.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(root)
+    taxonomy = load_cached(root)
     return Store.for_taxonomy(taxonomy.root), taxonomy
 
 

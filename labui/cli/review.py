@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Subparsers
+from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Subparsers, load_cached
 from labui.errors import UsageError
 from labui.textutil import plural
 
@@ -19,7 +19,7 @@ def _cmd_gates(args: argparse.Namespace, out: TextIO) -> int:
     from labui.coverage.realdata import load_files, parse_fields
     from labui.review.gates import GateConfig, run_gates
     from labui.store import Store
-    from labui.taxonomy import check_root, load_taxonomy
+    from labui.taxonomy import check_root
 
     root = check_root(args.taxonomy)
     if args.text_field and not args.real_data:
@@ -28,7 +28,7 @@ def _cmd_gates(args: argparse.Namespace, out: TextIO) -> int:
         if not 0 < getattr(args, name) <= 1:
             raise UsageError(f"--{name} is a similarity between 0 and 1, not {getattr(args, name)}")
     store = Store.for_taxonomy(root)
-    taxonomy = load_taxonomy(root)
+    taxonomy = load_cached(root)
     real = load_files([args.real_data], parse_fields(args.text_field)).texts if args.real_data else []
     embedder = (
         None if args.no_embed else CachedEmbedder(SentenceTransformerEmbedder(device=args.device), store)
@@ -58,9 +58,9 @@ def _leaves(root: Path, selectors: Sequence[str]) -> tuple[str, ...]:
     """`--leaf` values as leaf paths: a branch selects every leaf under it (through the tree's graph)."""
     if not selectors:
         return ()
-    from labui.taxonomy import load_taxonomy, select_leaves
+    from labui.taxonomy import select_leaves
 
-    taxonomy = load_taxonomy(root)
+    taxonomy = load_cached(root)
     out: dict[str, None] = {}
     for selector in selectors:
         try:

@@ -6,34 +6,14 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, write_json
+from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, stderr_progress, write_json
 
 if TYPE_CHECKING:
     from labui.store.verdicts import Verdicts
     from labui.taxonomy.model import Taxonomy
     from labui.taxonomy.walk import TreeFiles
-
-
-def _stderr_progress() -> Any:
-    """Counts on stderr for big trees: a rewritten line on a terminal, a line every 1,000 otherwise."""
-    tty = sys.stderr.isatty()
-    last = [-1]
-
-    def progress(stage: str, done: int, total: int | None) -> None:
-        if total is not None and total < 1000:
-            return
-        step = done // 1000
-        if step == last[0] and done != total:
-            return
-        last[0] = step
-        what = f"{done:,} leaves found" if stage == "finding" else f"{done:,}/{total:,} leaves loaded"
-        sys.stderr.write(f"\rlabui: {what}" if tty else f"labui: {what}\n")
-        if tty and stage == "loading" and done == total:
-            sys.stderr.write("\n")
-
-    return progress
 
 
 def _open_cache(root: Path) -> Verdicts | None:
@@ -55,7 +35,7 @@ def _load(
 ) -> Taxonomy:
     from labui.taxonomy.load import load_taxonomy, require_leaves
 
-    tx = load_taxonomy(root, workers=args.jobs, progress=_stderr_progress(), verdicts=verdicts, tree=tree)
+    tx = load_taxonomy(root, workers=args.jobs, progress=stderr_progress(), verdicts=verdicts, tree=tree)
     return require_leaves(tx)
 
 
@@ -76,7 +56,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
     root = check_root(args.taxonomy)
     cache = None if args.no_cache else _open_cache(root)
-    tree = read_tree(root, _stderr_progress())
+    tree = read_tree(root, stderr_progress())
     report = None
     if cache is not None:
         try:
