@@ -31,6 +31,7 @@ KEY_UNREVIEWED = "exp_unreviewed"
 KEY_FILES = "exp_files"
 KEY_PROMPT = "exp_system_prompt"
 KEY_OUT = "exp_out"
+ZIP_DOWNLOAD_MAX = 512 * 2**20  # bigger zips are left on disk, their path shown
 KEY_PENDING = "exp_pending"  # "write" | "zip", set by a button's callback
 KEY_RESULT = "exp_result"  # what the last export wrote: dict(out, samples, per_leaf, files, card, zip)
 KEY_ERROR = "exp_error"
@@ -110,7 +111,13 @@ def _show_result(done: dict[str, Any]) -> None:
     st.success(f"Exported {done['samples']:,} samples to {md_code(done['out'])}", icon=":material/task_alt:")
     if done.get("zip"):
         zip_path = Path(done["zip"])
-        if zip_path.is_file():
+        if zip_path.is_file() and zip_path.stat().st_size > ZIP_DOWNLOAD_MAX:
+            # A download button holds the whole file in the server's memory, per session.
+            st.info(
+                f"The zip is {zip_path.stat().st_size / 2**20:,.0f} MiB, too big to offer through the "
+                f"browser; it is on this machine at {md_code(str(zip_path))}."
+            )
+        elif zip_path.is_file():
             st.download_button(
                 "Download the zip",
                 data=zip_path.read_bytes(),

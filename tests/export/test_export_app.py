@@ -68,6 +68,18 @@ def test_zip_download_holds_the_export(sample_taxonomy: Path, reviewed: Workspac
     assert at.get("download_button")
 
 
+def test_a_zip_too_big_for_the_browser_is_left_on_disk_with_its_path(
+    sample_taxonomy: Path, reviewed: Workspace, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(view, "ZIP_DOWNLOAD_MAX", 100)  # the sample export's zip is a few kB
+    at = _app(sample_taxonomy)
+    _button(at, "Prepare a zip to download").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    done = at.session_state[view.KEY_RESULT]
+    assert Path(done["zip"]).is_file() and not at.get("download_button")
+    assert any("too big to offer through the browser" in i.value for i in at.info)
+
+
 def test_nothing_accepted_shows_the_reason_and_blocks_writing(sample_taxonomy: Path) -> None:
     store = Store.for_taxonomy(sample_taxonomy)
     build(store, per_leaf=1)
