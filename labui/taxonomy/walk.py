@@ -120,10 +120,16 @@ class TreeFiles(NamedTuple):
     key: str
 
 
-def read_tree(root: Path, progress: Progress | None = None, cancel: Cancel | None = None) -> TreeFiles:
+def read_tree(
+    root: Path,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    files: list[Path] | None = None,
+) -> TreeFiles:
     """Find, read and key every leaf under `root` (which has passed `check_root`), with progress
-    ("loading", 0, total) and a cancel check every 256 leaves."""
-    files = find_leaves(root, progress, cancel)
+    ("loading", 0, total) and a cancel check every 256 leaves. `files`: the leaves `find_leaves`
+    just gave (the app walks first to key its cache), so that the tree is not walked twice."""
+    files = find_leaves(root, progress, cancel) if files is None else files
     total = len(files)
     read: list[LeafFiles] = []
     keys: list[str] = []

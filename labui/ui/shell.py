@@ -14,12 +14,14 @@ navigation draws it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
 from labui.ui import nav, state
-from labui.ui.text import md_code, md_escape
+from labui.ui.text import label, md_code, md_escape
 from labui.ui.widgets import count_badges
 
 # A local picture: a `:material/...:` page icon makes the browser fetch the favicon from Google's font
@@ -56,7 +58,8 @@ def run() -> None:
         st.session_state[nav.KEY_SHELL_STARTED] = True
         st.rerun()
     nav.follow()  # a link clicked in the last run (its callback could not switch pages itself)
-    sidebar()
+    state.begin_run()
+    sidebar(st.empty())
     page.run()
 
 
@@ -68,25 +71,48 @@ def page(render: Callable[[], None]) -> None:
         run()  # reruns at once (a fresh server's first request came straight to this page's URL)
 
 
-def sidebar() -> None:
-    """The folder box and, under it, what was found there or why nothing can be shown."""
+def sidebar(note: DeltaGenerator | None = None) -> None:
+    """The folder box and, under it, what was found there or why nothing can be shown.
+
+    `note`: a placeholder at the top of the page, which says so while a load keeps the page waiting.
+    """
     with st.sidebar:
         st.text_input(
             "Taxonomy folder",
             value=state.default_taxonomy_path(),
             key=nav.KEY_TAXONOMY_PATH,
+            on_change=state.folder_changed,
             help="The root of an InstructLab taxonomy: the folder holding compositional_skills/, knowledge/, …",
         )
-        folder_summary()
+        folder_summary(note)
 
 
-def folder_summary() -> None:
-    box = st.empty()
-    tx, problem = state.load_current(state.counts(box))
-    box.empty()
+def folder_summary(note: DeltaGenerator | None = None) -> None:
+    box = state.LoadingBox(st.empty(), st.empty(), note)
+    tx, problem = state.load_current(box)
+    box.clear()
     if tx is None:
+        if state.cancelled() is not None:
+            cancelled_summary(problem or "Loading cancelled.")
+            return
         st.error(md_escape(problem or "No taxonomy."), icon=":material/folder_off:")
         st.caption("Type the path of a folder that holds `compositional_skills/`, `knowledge/`, …")
         return
     st.caption(md_code(str(tx.root)))
     st.markdown(count_badges(len(tx.leaves), tx.errors, tx.warnings))
+
+
+def cancelled_summary(message: str) -> None:
+    """A cancelled load: say so (nothing half-loaded is shown), offer to load again or go back."""
+    st.warning(message, icon=":material/block:")  # numbers only, no user text
+    st.button("Load again", key="tx_load_again", icon=":material/refresh:", on_click=state.load_again)
+    before = st.session_state.get(state.KEY_LAST_GOOD)
+    if before and before != state.taxonomy_path():
+        st.button(
+            f"Back to {label(Path(before).name or before)}",
+            key="tx_load_back",
+            icon=":material/undo:",
+            on_click=state.back_to,
+            args=(before,),
+            help="The folder loaded before: it is still in memory",
+        )

@@ -19,6 +19,7 @@ from labui.ui.text import label, md_code, md_escape, show
 from labui.ui.widgets import STATUS_DOTS, STATUS_ICONS, leaves
 
 if TYPE_CHECKING:
+    import pandas as pd
     import plotly.graph_objects as go
 
 KEY_LEAF = "leaf"  # the picked leaf; mirrored in the URL (?leaf=...), so a leaf can be linked to
@@ -39,7 +40,19 @@ SEVERITY_ICONS = {Severity.ERROR: STATUS_ICONS["error"], Severity.WARNING: STATU
 # The page.
 
 
+# Above this many leaves the tree chart waits for a click (its figure and the browser's drawing of it
+# cost seconds at 10,000 leaves) and the table drops its per-cell colours (a pandas Styler renders
+# every cell in Python: about a second per 10,000 rows).
+CHART_MAX_LEAVES = 2_000
+STYLED_ROWS_MAX = 1_000
+KEY_DRAW_BIG = "tx_draw_big"  # the folder whose big tree the user asked to draw
+
+
 def _content_key(tx: Taxonomy) -> tuple[Any, ...]:
+    """What the cached pictures and tables of a taxonomy follow: its content key when it has one
+    (the loader's tree key, one string); else every leaf's hash and counts (hashed by Streamlit)."""
+    if tx.key:
+        return (str(tx.root), tx.key)
     return (str(tx.root), tuple((leaf.path, leaf.sha256, leaf.errors, leaf.warnings) for leaf in tx.leaves))
 
 
@@ -47,6 +60,16 @@ def _content_key(tx: Taxonomy) -> tuple[Any, ...]:
 def _figure(_tx: Taxonomy, key: tuple[Any, ...], style: str) -> go.Figure:
     # `key` follows the content; the Taxonomy itself is not hashed (it is the same cached object).
     return treeviz.tree_figure(_tx, "treemap" if style == "Treemap" else "sunburst")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _table(_tx: Taxonomy, key: tuple[Any, ...]) -> pd.DataFrame:
+    """Every leaf's row, built once per content; a filter takes rows out of it."""
+    return treeviz.leaf_table(_tx.leaves)
+
+
+def _draw_big(root: str) -> None:
+    st.session_state[KEY_DRAW_BIG] = root
 
 
 def summary(tx: Taxonomy) -> None:
@@ -140,6 +163,20 @@ def _on_table_select() -> None:
 def tree_chart(tx: Taxonomy) -> None:
     head = st.columns([0.4, 0.6], vertical_alignment="bottom")
     head[0].markdown("##### The tree")
+    if len(tx.leaves) > CHART_MAX_LEAVES and st.session_state.get(KEY_DRAW_BIG) != str(tx.root):
+        st.info(
+            f"The chart of {leaves(len(tx.leaves))} takes a while to build and draw, so it waits for you. "
+            "The list beside it is complete.",
+            icon=":material/account_tree:",
+        )
+        st.button(
+            "Draw the tree",
+            key="tx_draw_tree",
+            icon=":material/donut_large:",
+            on_click=_draw_big,
+            args=(str(tx.root),),
+        )
+        return
     with head[1]:
         style = st.segmented_control(
             "Chart", ["Sunburst", "Treemap"], default="Sunburst", key=KEY_STYLE, label_visibility="collapsed"
@@ -194,15 +231,11 @@ def leaf_list(tx: Taxonomy) -> None:
 
     shown = treeviz.filter_leaves(tx.leaves, query, kinds, statuses, branch)
     st.session_state[_KEY_TABLE_PATHS] = [leaf.path for leaf in shown]
-    table = treeviz.leaf_table(shown)
-    colors = treeviz.STATUS_TEXT_COLORS
-    styled = (
-        table.style.map(lambda v: f"color: {colors[v]}; font-weight: 600", subset=["status"])
-        .map(lambda v: f"color: {colors['error']}; font-weight: 600" if v else "", subset=["errors"])
-        .map(lambda v: f"color: {colors['warning']}" if v else "", subset=["warnings"])
-    )
+    table = _table(tx, _content_key(tx))
+    if len(shown) < len(tx.leaves):
+        table = table[table["path"].isin({leaf.path for leaf in shown})].reset_index(drop=True)
     st.dataframe(
-        styled,
+        _styled(table) if len(table) <= STYLED_ROWS_MAX else table,
         key=KEY_TABLE,
         on_select=_on_table_select,
         selection_mode="single-row",
@@ -222,6 +255,15 @@ def leaf_list(tx: Taxonomy) -> None:
         },
     )
     st.caption(f"{len(shown)} of {len(tx.leaves)} leaves shown. Select a row to open the leaf below.")
+
+
+def _styled(table: pd.DataFrame) -> Any:
+    colors = treeviz.STATUS_TEXT_COLORS
+    return (
+        table.style.map(lambda v: f"color: {colors[v]}; font-weight: 600", subset=["status"])
+        .map(lambda v: f"color: {colors['error']}; font-weight: 600" if v else "", subset=["errors"])
+        .map(lambda v: f"color: {colors['warning']}" if v else "", subset=["warnings"])
+    )
 
 
 def leaf_picker(tx: Taxonomy) -> Leaf | None:
@@ -370,7 +412,8 @@ def leaf_view(leaf: Leaf) -> None:
 def taxonomy_page() -> None:
     tx = state.current_taxonomy()
     if tx is None:
-        st.info("Choose a taxonomy folder in the sidebar to see its tree.", icon=":material/arrow_back:")
+        if state.cancelled() is None:  # (a cancelled load has said what to do)
+            st.info("Choose a taxonomy folder in the sidebar to see its tree.", icon=":material/arrow_back:")
         return
     st.markdown(f"## Taxonomy :gray[· {md_escape(tx.root.name)}]")
     summary(tx)

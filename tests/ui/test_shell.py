@@ -71,14 +71,23 @@ def test_a_hostile_folder_name_is_shown_as_text(monkeypatch: pytest.MonkeyPatch,
 def _counts_page() -> None:
     import streamlit as st
 
-    from labui.ui.state import counts
+    from labui.ui.state import LoadingBox
 
-    progress = counts(st.empty())
-    progress("finding", 300, None)
-    progress("loading", 1200, 10000)
+    box = LoadingBox(st.empty(), st.empty())
+    box.start_load(10_000)
+    box.progress("loading", 10_000, 10_000)  # the last count is always drawn (others at most every 0.1 s)
 
 
 def test_load_counts_read_plainly() -> None:
+    from labui.ui.state import load_counts
+
     at = AppTest.from_function(_counts_page).run()
     assert not at.exception
-    assert [c.value for c in at.caption] == ["Reading leaves: 1,200 of 10,000…"]
+    assert [c.value for c in at.caption] == ["10,000 leaves found · 10,000 of 10,000 validated…"]
+    assert [b.label for b in at.button] == ["Cancel loading"]
+    walking = {"stage": "finding", "found": 3_072, "done": 0, "total": None}
+    assert load_counts(walking) == "Looking for leaves: 3,072 leaves found…"
+    reading = {"stage": "loading", "found": 10_000, "done": 0, "total": 10_000}
+    assert load_counts(reading) == "10,000 leaves found · reading 10,000…"
+    validating = {"stage": "loading", "found": 10_000, "done": 1_200, "total": 10_000}
+    assert load_counts(validating) == "10,000 leaves found · 1,200 of 10,000 validated…"
