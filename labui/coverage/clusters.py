@@ -66,17 +66,23 @@ def kmeans(vectors: np.ndarray, k: int, seed: int = 1234) -> tuple[np.ndarray, n
     return labels[:, 0].astype(np.int64), normalise(np.asarray(km.centroids))
 
 
-def key_terms(cluster_docs: Sequence[set[str]], df_all: Counter[str], n_all: int, top: int) -> list[str]:
-    """Words frequent in the cluster and rare in the rest: p_c x log(p_c / p_rest), smoothed."""
+def key_terms(
+    cluster_docs: Sequence[set[str]], df_all: Counter[str], n_all: int, top: int, scale: float = 1.0
+) -> list[str]:
+    """Words frequent in the cluster and rare in the rest: p_c x log(p_c / p_rest), smoothed.
+
+    `scale`: how many rows each cluster doc stands for (the clusters came from a sample of the
+    uncovered rows while `df_all` counts every row), so the rest is all rows less the scaled cluster."""
     n_c = len(cluster_docs)
     df_c: Counter[str] = Counter(w for doc in cluster_docs for w in doc)
-    n_rest = max(1, n_all - n_c)
+    n_rest = max(1, n_all - n_c * scale)
     scored = []
     for w, c in df_c.items():
         if n_c >= 4 and c < 2:
             continue  # a word seen once in a sizeable cluster says nothing about the cluster
         p_c = c / n_c
-        p_rest = (df_all[w] - c + 0.5) / (n_rest + 1)
+        p_rest = max(0.0, df_all[w] - c * scale) + 0.5
+        p_rest /= n_rest + 1
         scored.append((p_c * math.log(p_c / p_rest), w))
     scored.sort(key=lambda t: (-t[0], t[1]))
     return [w for _, w in scored[:top]]
@@ -93,14 +99,17 @@ def _parent(path: str) -> str:
 
 def cluster_uncovered(
     index: TaxonomyIndex,
-    texts: Sequence[str],
     uncovered: np.ndarray,
+    texts: Sequence[str],
     x: np.ndarray,
     df_all: Counter[str],
+    n_all: int,
     threshold: float = DEFAULT_THRESHOLD,
+    scale: float = 1.0,
 ) -> list[Cluster]:
-    """Clusters of the uncovered items (`uncovered` their indices into `texts`, `x` their vectors);
-    `df_all` counts words over all `texts` (see doc_frequencies), for key terms."""
+    """Clusters of the uncovered items: `uncovered` their item indices, `texts` and `x` their texts
+    and vectors (row by row); `df_all` counts words over all `n_all` items (see doc_frequencies), for
+    key terms. `scale` > 1 when the items are a sample, each standing for `scale` uncovered items."""
     if len(uncovered) == 0:
         return []
     labels, centroids = kmeans(x, choose_k(len(uncovered)))
@@ -114,7 +123,7 @@ def cluster_uncovered(
         closeness = x[members] @ centroids[c]
         order = members[np.argsort(-closeness, kind="stable")]
         item_idx = [int(uncovered[m]) for m in order]
-        terms = key_terms([tokens(texts[i]) for i in item_idx], df_all, len(texts), TERMS_PER_CLUSTER)
+        terms = key_terms([tokens(texts[m]) for m in order], df_all, n_all, TERMS_PER_CLUSTER, scale)
         best = int(np.argmax(centroid_scores[c]))
         branch = _parent(index.leaves[best])
         if centroid_scores[c, best] < threshold - FAR_MARGIN:
@@ -130,7 +139,7 @@ def cluster_uncovered(
                 id=0,
                 size=len(members),
                 items=sorted(item_idx),
-                examples=[texts[i] for i in item_idx[:EXAMPLES_PER_CLUSTER]],
+                examples=[texts[m] for m in order[:EXAMPLES_PER_CLUSTER]],
                 key_terms=terms,
                 nearest_leaf=index.leaves[best],
                 nearest_branch=branch,

@@ -1,13 +1,13 @@
 """`labui coverage` as a function: tree and data files in, the report out as text or json.
 
 Loads the tree, streams the data files through the embedding cache in batches (memory bounded by the
-batch and the uncovered items, not the file) and reports progress on stderr."""
+batch, a few numbers per row and a capped sample of uncovered rows, not the file), writes the report
+as it goes (json) and reports progress on stderr."""
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -66,7 +66,7 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
         SentenceTransformerEmbedder,
     )
     from labui.coverage.realdata import DataFiles, parse_fields
-    from labui.coverage.report import format_text
+    from labui.coverage.report import format_text, write_json
     from labui.coverage.scoring import DEFAULT_THRESHOLD
     from labui.store import Store
     from labui.taxonomy import check_root, load_taxonomy
@@ -96,19 +96,24 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
         args.model or DEFAULT_MODEL, device=args.device, batch_size=args.batch_size or DEFAULT_BATCH_SIZE
     )
     embedder: Any = encoder if args.no_cache else CachedEmbedder(encoder, Store.for_taxonomy(root))
-    err.write(f"labui: encoder {encoder.name} on {encoder.device}\n")
+    err.write(f"labui: encoder {encoder.name} on {encoder.device} ({encoder.backend})\n")
     progress = stage_progress(err)
     # Only the vectors of items under the threshold are kept: they are all clustering needs.
     run = Analysis(tx, embedder, keep_below=threshold)
     run.index(lambda done, total: progress(STAGE_INDEX, done, total))
     if args.data:
         run.add_batches(batches, progress)
-        err.write(f"labui: {len(run.texts):,} rows read; scoring, clustering\n")
+        err.write(f"labui: {run.rows:,} rows read; scoring, clustering\n")
     report = run.report(threshold)
+    if report.cluster_sample is not None:
+        err.write(
+            f"labui: clusters drawn from a random sample of {report.cluster_sample:,} uncovered rows "
+            f"(LABUI_COVERAGE_SAMPLE sets the sample size)\n"
+        )
     if isinstance(embedder, CachedEmbedder):
         err.write(f"labui: embedding cache: {embedder.stats}\n")
     if args.format == "json":
-        json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
+        write_json(report, out)
         out.write("\n")
     else:
         out.write(format_text(report))

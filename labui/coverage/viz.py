@@ -165,7 +165,7 @@ def map_figure(
         (True, "covered", "circle-open", COVERED_COLOR, 7),
         (False, "not covered", "x", UNCOVERED_COLOR, 8),
     ):
-        rows = [int(i) for i in shown if items[i].covered is covered]
+        rows = [int(i) for i in shown if items[int(i)].covered is covered]
         if not rows:
             continue
         fig.add_trace(
@@ -184,7 +184,7 @@ def map_figure(
                 },
                 hovertext=[
                     f"<b>#{items[i].index}</b> {items[i].similarity:.2f} → {html.escape(items[i].leaf.rsplit('/', 1)[-1])}<br>"
-                    f"{hover_text(items[i].text)}"
+                    f"{hover_text(items[i].text or '')}"
                     for i in rows
                 ],
                 hoverinfo="text",

@@ -188,7 +188,7 @@ def test_overlap_found_when_a_leaf_is_copied(analysed, real_taxonomy_copy: Path)
             "compositional_skills/linguistics/rhyming_words"
         ).overlaps
     )
-    assert report.items == [] and report.clusters == []
+    assert len(report.items) == 0 and report.clusters == []
 
 
 def test_cache_unchanged_tree_embeds_nothing_and_one_edit_reembeds_that_leaf(
