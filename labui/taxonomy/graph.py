@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from labui.errors import UsageError
 from labui.taxonomy.model import Leaf, Taxonomy
+
+# networkx loads with the first graph (0.25 s): the Taxonomy page's list and branch filter need none.
+if TYPE_CHECKING:
+    import networkx as nx
 
 ROOT = ""
 _RANK = {"ok": 0, "warning": 1, "error": 2}
@@ -27,6 +30,8 @@ def parent_of(path: str) -> str:
 
 def build_graph(leaves: Iterable[Leaf]) -> nx.DiGraph:
     """The DiGraph of every leaf and every folder on the way to one, rooted at ""."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_node(ROOT, leaf=None)
     for leaf in leaves:
@@ -59,6 +64,8 @@ def leaves_under(taxonomy: Taxonomy, branch_path: str) -> list[Leaf]:
     """Every leaf at or below `branch_path` ("" for the whole taxonomy), sorted by path."""
     graph = taxonomy.graph
     node = _node(taxonomy, branch_path)
+    import networkx as nx
+
     nodes = nx.descendants(graph, node) | {node}
     found = [graph.nodes[n]["leaf"] for n in nodes if graph.nodes[n]["leaf"] is not None]
     return sorted(found, key=lambda leaf: leaf.path)
@@ -99,6 +106,8 @@ def rollups(taxonomy: Taxonomy, per_leaf: Mapping[str, float] | None = None) -> 
     graph = taxonomy.graph
     values = per_leaf or {}
     out: dict[str, Rollup] = {}
+    import networkx as nx
+
     for node in nx.dfs_postorder_nodes(graph, ROOT):
         leaf: Leaf | None = graph.nodes[node]["leaf"]
         leaves = int(leaf is not None)
@@ -138,9 +147,18 @@ def rollup(taxonomy: Taxonomy, branch_path: str, per_leaf: Mapping[str, float] |
 
 
 def branches(taxonomy: Taxonomy) -> list[str]:
-    """Every folder that has something below it (the root excluded), parents before children."""
-    graph = taxonomy.graph
-    found = [n for n in graph if n != ROOT and graph.out_degree(n) > 0]
+    """Every folder that has something below it (the root excluded), parents before children.
+
+    The graph's nodes with children are exactly the leaves' proper ancestors: found from the paths,
+    without building the graph (a big tree's list and branch filter need nothing else of it)."""
+    found: set[str] = set()
+    for leaf in taxonomy.leaves:
+        path = leaf.path
+        while "/" in path:
+            path = path.rsplit("/", 1)[0]
+            if path in found:
+                break  # its ancestors are in too
+            found.add(path)
     return sorted(found, key=lambda p: (p.count("/"), p))
 
 

@@ -216,6 +216,8 @@ class Taxonomy:
 
 def _text(item: Mapping[str, Any], key: str, odd: list[str]) -> str:
     value = item.get(key)
+    if value.__class__ is str:  # nearly always: no further checks (a big tree has 100k+ of these)
+        return value
     if value is not None and not isinstance(value, str):
         odd.append(key)
     return display(value)
@@ -228,7 +230,7 @@ def seeds_from(contents: Mapping[str, Any]) -> list[SeedExample]:
         return []
     seeds = []
     for item in raw:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, (dict, Mapping)):  # dict first: the ABC check is slow
             continue
         odd: list[str] = []
         qnas = item.get("questions_and_answers")
@@ -237,11 +239,11 @@ def seeds_from(contents: Mapping[str, Any]) -> list[SeedExample]:
             pairs = tuple(
                 QnA(_text(q, "question", odd), _text(q, "answer", odd))
                 for q in qnas
-                if isinstance(q, Mapping)
+                if isinstance(q, (dict, Mapping))
             )
         question, answer = _text(item, "question", odd), _text(item, "answer", odd)
         context = _text(item, "context", odd) if item.get("context") is not None else None
-        seeds.append(SeedExample(question, answer, context, pairs, tuple(dict.fromkeys(odd))))
+        seeds.append(SeedExample(question, answer, context, pairs, tuple(dict.fromkeys(odd)) if odd else ()))
     return seeds
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,19 @@ def test_a_leaf_with_leaves_below_it(make_taxonomy: Callable[[dict[str, str]], P
     ]
     assert rollup(tx, "compositional_skills/a").seeds == 11
     assert rollup(tx, "compositional_skills/a/b").seeds == 6
+
+
+def test_branches_are_the_graphs_folders_with_children_without_building_it(
+    real: Taxonomy, tmp_path: Path
+) -> None:
+    """branches() reads the leaves' paths; it must agree with the graph it no longer builds."""
+    fresh = Taxonomy(real.root, list(real.leaves))
+    found = branches(fresh)
+    assert fresh._graph is None  # not built (nor networkx needed) for the branch list
+    graph = fresh.graph
+    assert found == sorted(
+        (n for n in graph if n and graph.out_degree(n) > 0), key=lambda p: (p.count("/"), p)
+    )
+    leaf = real.leaves[0]  # a leaf with a leaf below it: a folder with children, listed once
+    nested = Taxonomy(real.root, [leaf, replace(leaf, path=leaf.path + "/inner")])
+    assert leaf.path in branches(nested) and len(set(branches(nested))) == len(branches(nested))
