@@ -11,5 +11,5 @@ def words(text: Any) -> int:
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 seed`, `2 seeds` (`many` for irregular plurals: plural(n, "leaf", "leaves"))."""
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+    """`1 seed`, `2 seeds`, `10,000 seeds` (`many` for irregular plurals: plural(n, "leaf", "leaves"))."""
+    return f"{n} {word}" if n == 1 else f"{n:,} {many or word + 's'}"

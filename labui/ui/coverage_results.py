@@ -51,15 +51,17 @@ def threshold_slider() -> float:
 def headline(report: CoverageReport, data_label: str, cached: int, embedded: int) -> None:
     n = len(report.items)
     cols = st.columns(6)
-    cols[0].metric("Leaves", len(report.leaves))
+    cols[0].metric("Leaves", f"{len(report.leaves):,}")
     thin = sum(m.thinness >= 0.5 for m in report.leaves)
-    cols[1].metric("Thin leaves", thin, help="Fewer than 3 distinct-looking seed questions (thinness ≥ 0.5)")
+    cols[1].metric(
+        "Thin leaves", f"{thin:,}", help="Fewer than 3 distinct-looking seed questions (thinness ≥ 0.5)"
+    )
     cols[2].metric("Real items", f"{n:,}")
     cols[3].metric(
         "Covered", f"{report.covered / n:.0%}" if n else "–", help=f"At threshold {report.threshold:.2f}"
     )
-    cols[4].metric("Uncovered clusters", len(report.clusters))
-    cols[5].metric("Overlapping pairs", len(report.overlaps))
+    cols[4].metric("Uncovered clusters", f"{len(report.clusters):,}")
+    cols[5].metric("Overlapping pairs", f"{len(report.overlaps):,}")
     st.caption(
         f"Encoder **{md_escape(report.model)}** on **{md_escape(report.device)}** · {md_escape(data_label)} · "
         f"embedding cache: {cached:,} texts reused, {embedded:,} embedded now"

@@ -129,7 +129,7 @@ def _show_result(done: dict[str, Any]) -> None:
         st.image(str(plot), caption="Samples per leaf")
     st.subheader("Dataset card (README.md)")
     st.caption("Shown as written: the card quotes leaf paths, teacher and reviewer names.")
-    st.code(done["card"], language="markdown")
+    st.code(done["card"], language="markdown", height=480)  # a long card scrolls in its box
 
 
 def render() -> None:

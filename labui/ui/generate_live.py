@@ -137,17 +137,19 @@ def _body(tx: Taxonomy, store: Store, run_id: int, was_running: bool) -> None:
         f"{md_code(run.teacher_url)}"
     )
     done = s["samples"] / s["requested"] if s["requested"] else 0.0
-    st.progress(min(done, 1.0), text=f"{s['samples']} of {s['requested']} samples")
+    st.progress(min(done, 1.0), text=f"{s['samples']:,} of {s['requested']:,} samples")
     c = st.columns(6)
-    c[0].metric("Samples", s["samples"])
-    c[1].metric("Requests", s["requests"], help=f"{s['retries']} retries")
+    c[0].metric("Samples", f"{s['samples']:,}")
+    c[1].metric("Requests", f"{s['requests']:,}", help=f"{s['retries']:,} retries")
     c[2].metric(
-        "Failed", sum(s["failures"].values()), help=", ".join(f"{k}: {v}" for k, v in s["failures"].items())
+        "Failed",
+        f"{sum(s['failures'].values()):,}",
+        help=", ".join(f"{k}: {v}" for k, v in s["failures"].items()),
     )
     c[3].metric(
-        "Dropped", sum(s["drops"].values()), help=", ".join(f"{k}: {v}" for k, v in s["drops"].items())
+        "Dropped", f"{sum(s['drops'].values()):,}", help=", ".join(f"{k}: {v}" for k, v in s["drops"].items())
     )
-    c[4].metric("Tokens", s["tokens"]["prompt"] + s["tokens"]["completion"])
+    c[4].metric("Tokens", f"{s['tokens']['prompt'] + s['tokens']['completion']:,}")
     c[5].metric("ETA", _eta(job, s["requested"] - s["samples"]))
     _warnings(leaves)
     st.dataframe(_leaf_table(leaves, job), hide_index=True, use_container_width=True)
@@ -167,12 +169,19 @@ def _body(tx: Taxonomy, store: Store, run_id: int, was_running: bool) -> None:
     if st.session_state.get(KEY_RESUME_ERROR):
         error(str(st.session_state[KEY_RESUME_ERROR]))
     st.subheader("Newest samples")
-    for sample in db.recent_samples(store, run_id, NEWEST):
-        st.caption(f"{label(sample.leaf_path)} · slot {sample.slot} · #{sample.id}")
-        if sample.context:
-            show(sample.context[:1500])
-        show(sample.question)
-        show(sample.answer)
+    recent = db.recent_samples(store, run_id, NEWEST)
+    if not recent:
+        st.caption("None yet: each sample shows here as it arrives.")
+    for sample in recent:
+        with st.container(border=True):  # one box per sample: where one ends and the next begins
+            st.caption(f"{label(sample.leaf_path)} · slot {sample.slot} · #{sample.id}")
+            if sample.context:
+                with st.expander("context"):
+                    show(sample.context[:1500])
+            st.caption("question")
+            show(sample.question)
+            st.caption("answer")
+            show(sample.answer)
     lost = db.attempts(store, run_id, limit=10)
     if lost:
         with st.expander(f"What was dropped or failed, and why ({len(lost)} newest)"):

@@ -291,6 +291,8 @@ def generate_page() -> None:
         args=(tx,),
         disabled=not plans or bool(problems),
     )
+    if not plans and not problems:
+        st.caption("Choose a branch or some leaves above to start.")
     if st.session_state.get(KEY_ERROR):
         error(str(st.session_state[KEY_ERROR]))
     st.divider()

@@ -78,21 +78,24 @@ def summary(tx: Taxonomy) -> None:
     qnas = sum(leaf.qna_count for leaf in tx.leaves if leaf.kind is LeafKind.KNOWLEDGE)
     bad = sum(1 for leaf in tx.leaves if leaf.errors)
     cols = st.columns(7)
-    cols[0].metric("Leaves", len(tx.leaves), border=True)
-    cols[1].metric("Knowledge", kinds[LeafKind.KNOWLEDGE.value], border=True)
-    cols[2].metric("Freeform skills", kinds[LeafKind.FREEFORM_SKILL.value], border=True)
-    cols[3].metric("Grounded skills", kinds[LeafKind.GROUNDED_SKILL.value], border=True)
+    cols[0].metric("Leaves", f"{len(tx.leaves):,}", border=True)
+    cols[1].metric("Knowledge", f"{kinds[LeafKind.KNOWLEDGE.value]:,}", border=True)
+    cols[2].metric("Freeform skills", f"{kinds[LeafKind.FREEFORM_SKILL.value]:,}", border=True)
+    cols[3].metric("Grounded skills", f"{kinds[LeafKind.GROUNDED_SKILL.value]:,}", border=True)
     cols[4].metric(
         "Seeds",
-        seeds,
+        f"{seeds:,}",
         border=True,
-        help=f"Seed examples in all leaves; the knowledge ones hold {qnas} Q&A pairs",
+        help=f"Seed examples in all leaves; the knowledge ones hold {qnas:,} Q&A pairs",
     )
     cols[5].metric(
-        "Errors", tx.errors, border=True, help=f"In {leaves(bad)}; a leaf with errors is rejected by `ilab`"
+        "Errors",
+        f"{tx.errors:,}",
+        border=True,
+        help=f"In {leaves(bad)}; a leaf with errors is rejected by `ilab`",
     )
     cols[6].metric(
-        "Warnings", tx.warnings, border=True, help="Word limits: context 500, question + answer 250"
+        "Warnings", f"{tx.warnings:,}", border=True, help="Word limits: context 500, question + answer 250"
     )
 
 
@@ -240,10 +243,12 @@ def leaf_list(tx: Taxonomy) -> None:
         on_select=_on_table_select,
         selection_mode="single-row",
         hide_index=True,
-        height=400,
+        height=min(400, 35 * (len(table) + 1) + 3),  # no empty rows below a short list
+        # The figures first: the narrow column beside the chart scrolls sideways past the path.
+        column_order=("status", "path", "seeds", "errors", "warnings", "kind", "version", "created_by"),
         column_config={
-            "status": st.column_config.TextColumn("Status", width=72),
-            "path": st.column_config.TextColumn("Path", width=330),
+            "status": st.column_config.TextColumn("Status", width=56),
+            "path": st.column_config.TextColumn("Path", width=270),
             "kind": st.column_config.TextColumn("Kind", width=110),
             "seeds": st.column_config.NumberColumn(
                 "Seeds", width=56, help="Seed examples (Q&A pairs for knowledge)"
@@ -254,7 +259,7 @@ def leaf_list(tx: Taxonomy) -> None:
             "created_by": st.column_config.TextColumn("Created by", width=110),
         },
     )
-    st.caption(f"{len(shown)} of {len(tx.leaves)} leaves shown. Select a row to open the leaf below.")
+    st.caption(f"{len(shown):,} of {leaves(len(tx.leaves))} shown. Select a row to open the leaf below.")
 
 
 def _styled(table: pd.DataFrame) -> Any:
