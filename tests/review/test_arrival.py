@@ -4,6 +4,7 @@ incrementally, without touching flags of other gates, and a failing gate pass ne
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,21 @@ def taxonomy(sample_taxonomy: Path) -> Taxonomy:
     return load_taxonomy(sample_taxonomy)
 
 
-def _answer(field: str, n: int) -> str:
-    """The same question every time; every third answer carries an e-mail address."""
-    if field == "question":
-        return "Write a haiku about the first snow of the year."
-    if n % 3 == 0:
-        return f"Write to ann.lee{n}@example.com for the haiku number {n}."
-    return f"Quiet flakes descend, number {n} settles softly, the garden is hushed."
+def _answers() -> Callable[[str, int], str]:
+    """The same question every time; the 1st, 4th, 7th... answer carries an e-mail address. Counted
+    over answers only: the server's request number `n` also counts judge calls, and how those
+    interleave with answers under concurrency varies, so every e-mail could miss a stored sample."""
+    answers = itertools.count()
+
+    def answer(field: str, n: int) -> str:
+        if field == "question":
+            return "Write a haiku about the first snow of the year."
+        k = next(answers)
+        if k % 3 == 0:
+            return f"Write to ann.lee{k}@example.com for the haiku number {k}."
+        return f"Quiet flakes descend, number {k} settles softly, the garden is hushed."
+
+    return answer
 
 
 def _run(store: Store, taxonomy: Taxonomy, server: ScriptedServer, **opts: Any) -> int:
@@ -58,7 +67,7 @@ def test_a_run_ends_with_its_samples_gated(
     taxonomy: Taxonomy,
     scripted: Callable[..., ScriptedServer],  # noqa: F811
 ) -> None:
-    first = _run(store, taxonomy, scripted(judge_score=2, answer=_answer), num_samples=4, judge=True)
+    first = _run(store, taxonomy, scripted(judge_score=2, answer=_answers()), num_samples=4, judge=True)
     rows = list(iter_samples(store, run_ids=[first]))
     assert len(rows) == 4
     # The judge scores the generate stage really stores: {"judge_pair": {"score": 2, "why": ...}}.
@@ -78,7 +87,7 @@ def test_a_run_ends_with_its_samples_gated(
     assert set(gates_ran(store, first)) == set(ARRIVAL_GATES)
 
     # A second run of the same leaf, judged 3: no judge flag, and its questions duplicate run 1's.
-    second = _run(store, taxonomy, scripted(judge_score=3, answer=_answer), num_samples=2, judge=True)
+    second = _run(store, taxonomy, scripted(judge_score=3, answer=_answers()), num_samples=2, judge=True)
     later = [r.id for r in iter_samples(store, run_ids=[second])]
     flags = _by_gate(store, later)
     for i in later:
@@ -93,7 +102,7 @@ def test_arrival_is_incremental_and_keeps_other_gates_flags(
     taxonomy: Taxonomy,
     scripted: Callable[..., ScriptedServer],  # noqa: F811
 ) -> None:
-    run = _run(store, taxonomy, scripted(judge_score=2, answer=_answer), num_samples=3, judge=True)
+    run = _run(store, taxonomy, scripted(judge_score=2, answer=_answers()), num_samples=3, judge=True)
     ids = [r.id for r in iter_samples(store, run_ids=[run])]
     semantic = Flag(ids[0], "semantic_duplicate", "semantic duplicate of #1 (cosine 0.97)", 0.97, 1)
     replace_flags(store, [ids[0]], [semantic], gates=("semantic_duplicate",))
