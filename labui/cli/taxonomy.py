@@ -13,29 +13,32 @@ from labui.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, stderr_progress
 if TYPE_CHECKING:
     from labui.store.verdicts import Verdicts
     from labui.taxonomy.model import Taxonomy
-    from labui.taxonomy.walk import TreeFiles
+    from labui.taxonomy.walk import Progress, TreeFiles
 
 
 def _open_cache(root: Path) -> Verdicts | None:
-    """The verdict cache of the taxonomy's workspace; None, saying why, when it cannot be used (the
-    cache only saves time)."""
+    """The verdict cache of the taxonomy's workspace; None, saying why on stderr, when it cannot be
+    used (the cache only saves time)."""
     from labui.errors import WorkspaceError
-    from labui.store import Store
-    from labui.store.verdicts import Verdicts
+    from labui.store.verdicts import open_verdicts
 
-    try:
-        return Verdicts(Store.for_taxonomy(root, areas=("verdicts",)))
-    except WorkspaceError as exc:
+    def say(exc: WorkspaceError) -> None:
         sys.stderr.write(f"labui: not using the verdict cache: {exc}\n")
-        return None
+
+    return open_verdicts(root, say)
 
 
 def _load(
-    root: Path, args: argparse.Namespace, verdicts: Verdicts | None, tree: TreeFiles | None = None
+    root: Path,
+    args: argparse.Namespace,
+    verdicts: Verdicts | None,
+    tree: TreeFiles | None = None,
+    progress: Progress | None = None,
 ) -> Taxonomy:
     from labui.taxonomy.load import load_taxonomy, require_leaves
 
-    tx = load_taxonomy(root, workers=args.jobs, progress=stderr_progress(), verdicts=verdicts, tree=tree)
+    progress = progress or stderr_progress()
+    tx = load_taxonomy(root, workers=args.jobs, progress=progress, verdicts=verdicts, tree=tree)
     return require_leaves(tx)
 
 
@@ -56,7 +59,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
     root = check_root(args.taxonomy)
     cache = None if args.no_cache else _open_cache(root)
-    tree = read_tree(root, stderr_progress())
+    progress = stderr_progress()  # one counter for the read and the load: each line printed once
+    tree = read_tree(root, progress)
     report = None
     if cache is not None:
         try:
@@ -64,7 +68,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         except WorkspaceError:
             cache = None
     if report is None:
-        tx = _load(root, args, cache, tree)
+        tx = _load(root, args, cache, tree, progress)
         report = build_report(tx)
         if cache is not None:
             with contextlib.suppress(WorkspaceError):

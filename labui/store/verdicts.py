@@ -9,7 +9,7 @@ so edits do not grow the table for ever.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from labui.errors import WorkspaceError
@@ -74,10 +74,15 @@ class Verdicts:
             return int(db.execute("DELETE FROM leaf_verdicts").rowcount)
 
 
-def open_verdicts(taxonomy_root: Path) -> Verdicts | None:
+def open_verdicts(
+    taxonomy_root: Path, on_error: Callable[[WorkspaceError], None] | None = None
+) -> Verdicts | None:
     """The verdict cache of a taxonomy's workspace, or None when the workspace cannot be used (the
-    cache only saves time: a read-only or broken workspace must not stop anyone from loading)."""
+    cache only saves time: a read-only or broken workspace must not stop anyone from loading).
+    `on_error` is told why, e.g. to say it on stderr."""
     try:
         return Verdicts(Store.for_taxonomy(taxonomy_root, areas=("verdicts",)))
-    except WorkspaceError:
+    except WorkspaceError as exc:
+        if on_error is not None:
+            on_error(exc)
         return None
