@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import os
 import re
 import stat
@@ -55,6 +54,8 @@ def write_fault(exc: OSError) -> str:
 
 
 def sha256_bytes(data: bytes) -> str:
+    import hashlib  # here: loading OpenSSL costs a cached `labui validate` a tenth of its time
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -180,18 +181,23 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically: a reader sees the old file or the new one, never half."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data` atomically: a reader sees the old file or the new one, never half.
+
+    `durable=False` skips the fsyncs: for a cache, where a file lost in a crash is only rebuilt.
+    """
     tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.urandom(4).hex()}{TEMP_SUFFIX}")
     try:
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the file's permissions
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        if durable:
+            fsync_dir(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -52,30 +52,43 @@ def load_for_cli(args: argparse.Namespace) -> Taxonomy:
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     # Only light modules until the tree is known to have changed: an unchanged tree is answered
-    # from its kept report (taxonomy/report.py) without importing the rule engines.
+    # from the stat index (taxonomy/statindex.py), else from its report kept by content
+    # (taxonomy/report.py), without importing the rule engines (or, from the index, sqlite3).
     from labui.errors import WorkspaceError
-    from labui.taxonomy.report import build_report, cached_report, keep_report, report_lines
-    from labui.taxonomy.walk import check_root, read_tree
+    from labui.store.workspace import default_workspace
+    from labui.taxonomy import statindex
+    from labui.taxonomy.walk import check_root
 
     root = check_root(args.taxonomy)
-    cache = None if args.no_cache else _open_cache(root)
-    progress = stderr_progress()  # one counter for the read and the load: each line printed once
-    tree = read_tree(root, progress)
-    report = None
-    if cache is not None:
-        try:
-            report = cached_report(tree, cache)
-        except WorkspaceError:
-            cache = None
+    index = None if args.no_cache else default_workspace(root) / statindex.INDEX_NAME
+    progress = stderr_progress()  # one counter for the walk, the read and the load
+    seen = statindex.probe(root, index, progress)
+    report = seen.report
     if report is None:
-        tx = _load(root, args, cache, tree, progress)
-        report = build_report(tx)
+        from labui.taxonomy.report import build_report, cached_report, keep_report
+        from labui.taxonomy.walk import read_tree
+
+        cache = None if args.no_cache else _open_cache(root)
+        tree = read_tree(root, progress, files=seen.files)
         if cache is not None:
-            with contextlib.suppress(WorkspaceError):
-                keep_report(cache, tx, report)
+            try:
+                report = cached_report(tree, cache)
+            except WorkspaceError:
+                cache = None
+        if report is None:
+            tx = _load(root, args, cache, tree, progress)
+            report = build_report(tx)
+            if cache is not None:
+                with contextlib.suppress(WorkspaceError):
+                    keep_report(cache, tx, report)
+        if cache is not None and index is not None and tree.key:
+            with contextlib.suppress(OSError):
+                statindex.keep(index, root, seen, report)
     if args.format == "json":
         write_json(report, out)
     else:
+        from labui.taxonomy.report import report_lines
+
         out.writelines(report_lines(report, errors_only=args.quiet))
     return EXIT_PROBLEMS if report["errors"] else EXIT_OK
 

@@ -33,7 +33,8 @@ from labui.export.parquet import ParquetRows
 from labui.export.plot import per_leaf_png
 from labui.fsio import folder_lock, fsync_dir, write_fault
 from labui.procs import pid_alive
-from labui.store.db import WORKSPACE_DIR, Store
+from labui.store.db import Store
+from labui.store.workspace import WORKSPACE_DIR
 from labui.taxonomy import Leaf, Taxonomy
 
 FILE_KINDS = ("jsonl", "parquet")

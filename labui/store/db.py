@@ -18,9 +18,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from labui.errors import WorkspaceError
-from labui.fsio import sha256_text, write_fault
+from labui.fsio import write_fault
+from labui.store.workspace import default_workspace, ignore_workspace
 
-WORKSPACE_DIR = ".labui"
 DB_NAME = "workspace.sqlite"
 
 # Each area of the workspace owns a module here with its tables and every SQL statement that touches
@@ -51,22 +51,6 @@ def _area_migrations(areas: tuple[str, ...] = AREAS) -> list[tuple[str, int, str
     return out
 
 
-def default_workspace(taxonomy_root: Path) -> Path:
-    """`.labui/` beside the taxonomy when writable, else a per-taxonomy folder in the user cache.
-
-    `LABUI_WORKSPACE` overrides both (CI, read-only checkouts, shared machines).
-    """
-    env = os.environ.get("LABUI_WORKSPACE")
-    if env:
-        return Path(env).expanduser()
-    local = taxonomy_root / WORKSPACE_DIR
-    if (local.is_dir() and os.access(local, os.W_OK)) or os.access(taxonomy_root, os.W_OK):
-        return local
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "labui" / "workspaces"
-    digest = sha256_text(str(taxonomy_root.resolve()))[:16]
-    return cache / f"{taxonomy_root.name}-{digest}"
-
-
 def _inode(path: Path) -> int | None:
     try:
         return os.stat(path).st_ino
@@ -82,21 +66,6 @@ def fault(exc: sqlite3.Error) -> str:
     elif "database is locked" in text:
         text += " (another labui process is writing; try again when it is done)"
     return text
-
-
-GITIGNORE = "# Created by labui: the workspace never enters the taxonomy's git history.\n*\n"
-
-
-def ignore_workspace(folder: Path) -> None:
-    """Write a `.gitignore` holding `*` into the workspace folder (as pytest does for its cache), so
-    that `git status` in the user's taxonomy stays clean whatever labui writes there."""
-    try:
-        with open(folder / ".gitignore", "x", encoding="utf-8") as f:
-            f.write(GITIGNORE)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise WorkspaceError(f"cannot write {folder / '.gitignore'}: {write_fault(exc)}") from exc
 
 
 class Store:

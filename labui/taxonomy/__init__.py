@@ -13,6 +13,7 @@ git changes.
     keys.py         content keys of a leaf and of a whole tree (light)
     verdict.py      what a cached leaf verdict holds
     report.py       the whole tree's validation report, kept by its key (light)
+    statindex.py    the report of an unchanged tree, found by file stats as git does (light)
     graph.py        the tree (networkx): roll-ups, leaves_under, branches
     diagnostics.py  Diagnostic, Severity and the stable codes (Code)
     yamlsafe.py     YAML parsing with limits (alias bombs, deep nesting), positions

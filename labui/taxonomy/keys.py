@@ -3,13 +3,13 @@
 A leaf's key hashes its place, its qna.yaml bytes, its attribution and the version of the rules, so
 a cached verdict is exactly what validating again would give. A tree's key hashes its leaves' keys
 in order, so it changes when any leaf is added, removed, moved or edited. Light on purpose (hashlib
-only): a cached `labui validate` computes these before it knows whether anything must be validated.
+only, loaded on first use): a cached `labui validate` computes these before it knows whether
+anything must be validated (and an unchanged tree answered from statindex.py never does).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterable
 
 # The version of the rules as far as cached verdicts are concerned: bump it whenever a change in
@@ -40,6 +40,8 @@ def rules_version() -> str:
 
 
 def _hash_parts(parts: Iterable[bytes]) -> str:
+    import hashlib  # here, not at the top: an unchanged tree answered from the stat index never hashes
+
     h = hashlib.sha256()
     for part in parts:  # length-prefixed: no two different part lists hash alike
         h.update(len(part).to_bytes(8, "little"))

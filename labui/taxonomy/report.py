@@ -50,11 +50,14 @@ def cached_report(tree: TreeFiles, cache: VerdictCache) -> dict[str, Any] | None
         report = json.loads(kept)
     except ValueError:
         return None  # a damaged row: load again (and keep a fresh one)
-    if not isinstance(report, dict) or any(f not in report for f in _REPORT_FIELDS):
-        return None
-    if report["leaves"] != len(tree.files):
-        return None
-    return report
+    return report if is_report(report, len(tree.files)) else None
+
+
+def is_report(report: Any, leaves: int) -> bool:
+    """Whether a kept value is a whole report of a tree of `leaves` leaves (not a damaged one)."""
+    return (
+        isinstance(report, dict) and all(f in report for f in _REPORT_FIELDS) and report["leaves"] == leaves
+    )
 
 
 def report_lines(report: Mapping[str, Any], errors_only: bool = False) -> Iterator[str]:

@@ -19,8 +19,9 @@ from labui.errors import LabuiError
 from labui.export.archive import zip_export
 from labui.export.messages import DEFAULT_SYSTEM_PROMPT
 from labui.export.writer import FILE_KINDS, ExportOptions, check_exportable, export_dataset, select_leaves
-from labui.store.db import Store, default_workspace
+from labui.store.db import Store
 from labui.store.samples import list_runs
+from labui.store.workspace import default_workspace
 from labui.taxonomy import Taxonomy
 from labui.ui import state
 from labui.ui.text import error, md_code, md_escape
