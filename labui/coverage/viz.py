@@ -90,7 +90,10 @@ def sunburst(report: CoverageReport) -> go.Figure:
             maxdepth=4,
         )
     )
-    fig.update_layout(margin={"t": 10, "l": 10, "r": 10, "b": 10}, height=560)
+    # Labels too small to read are hidden (the hover still names the sector), not shrunk to dust.
+    fig.update_layout(
+        margin={"t": 10, "l": 10, "r": 10, "b": 10}, height=560, uniformtext={"minsize": 11, "mode": "hide"}
+    )
     return fig
 
 

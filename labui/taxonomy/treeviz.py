@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 Status = Literal["ok", "warning", "error"]
 STATUSES: tuple[Status, ...] = ("ok", "warning", "error")
+# The words a person reads for a status, in the table and in its filter alike.
+STATUS_WORDS: dict[str, str] = {"ok": "valid", "warning": "warnings", "error": "errors"}
 
 # Leaves in the full colour, folders in a lighter tint of the worst status below them, so the eye
 # goes to the leaves that need work without losing the tree's shape.
@@ -173,7 +175,7 @@ TABLE_COLUMNS = ("status", "path", "kind", "seeds", "errors", "warnings", "versi
 
 def leaf_row(leaf: Leaf) -> dict[str, Any]:
     return {
-        "status": leaf.status,
+        "status": STATUS_WORDS[leaf.status],
         "path": leaf.path,
         "kind": KIND_LABELS[leaf.kind.value],
         "version": leaf.version,

@@ -229,7 +229,7 @@ def leaf_list(tx: Taxonomy) -> None:
         list(treeviz.STATUSES),
         selection_mode="multi",
         key=KEY_STATUSES,
-        format_func=lambda s: {"ok": "valid", "warning": "warnings", "error": "errors"}[s],
+        format_func=treeviz.STATUS_WORDS.__getitem__,
     )
 
     shown = treeviz.filter_leaves(tx.leaves, query, kinds, statuses, branch)
@@ -247,7 +247,7 @@ def leaf_list(tx: Taxonomy) -> None:
         # The figures first: the narrow column beside the chart scrolls sideways past the path.
         column_order=("status", "path", "seeds", "errors", "warnings", "kind", "version", "created_by"),
         column_config={
-            "status": st.column_config.TextColumn("Status", width=56),
+            "status": st.column_config.TextColumn("Status", width=72),
             "path": st.column_config.TextColumn("Path", width=270),
             "kind": st.column_config.TextColumn("Kind", width=110),
             "seeds": st.column_config.NumberColumn(
@@ -264,8 +264,9 @@ def leaf_list(tx: Taxonomy) -> None:
 
 def _styled(table: pd.DataFrame) -> Any:
     colors = treeviz.STATUS_TEXT_COLORS
+    by_word = {word: colors[status] for status, word in treeviz.STATUS_WORDS.items()}
     return (
-        table.style.map(lambda v: f"color: {colors[v]}; font-weight: 600", subset=["status"])
+        table.style.map(lambda v: f"color: {by_word[v]}; font-weight: 600", subset=["status"])
         .map(lambda v: f"color: {colors['error']}; font-weight: 600" if v else "", subset=["errors"])
         .map(lambda v: f"color: {colors['warning']}" if v else "", subset=["warnings"])
     )

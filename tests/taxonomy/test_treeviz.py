@@ -97,7 +97,7 @@ def test_table_and_filters(real: Taxonomy) -> None:
     table = treeviz.leaf_table(real.leaves)
     assert list(table.columns) == list(treeviz.TABLE_COLUMNS)
     assert len(table) == 148
-    assert set(table.loc[table.status == "error", "path"]) == BROKEN
+    assert set(table.loc[table.status == treeviz.STATUS_WORDS["error"], "path"]) == BROKEN
 
     errors = treeviz.filter_leaves(real.leaves, statuses=["error"])
     assert {leaf.path for leaf in errors} == BROKEN
