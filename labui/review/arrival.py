@@ -16,22 +16,22 @@ from collections import defaultdict
 
 from labui.errors import LabuiError
 from labui.review import form
-from labui.review.gates import GateConfig, GateReport, dup_flags, judge_flags, pii_flags, whole_signatures
+from labui.review.gates import (
+    ENCODER_GATES,
+    GATES,
+    GateConfig,
+    GateReport,
+    dup_flags,
+    judge_flags,
+    pii_flags,
+    whole_signatures,
+)
 from labui.store import Store
 from labui.store.gates import arrival_mark, arrivals, gates_ran, record_gate_run, set_arrival_mark
 from labui.store.review import Flag, replace_flags
 from labui.store.samples import SampleRow, iter_samples
 
-ARRIVAL_GATES = (
-    "exact_duplicate",
-    "near_duplicate",
-    "pii",
-    "refusal",
-    "truncated",
-    "empty",
-    "length_outlier",
-    "judge",
-)
+ARRIVAL_GATES = tuple(g for g in GATES if g not in ENCODER_GATES)
 
 log = logging.getLogger(__name__)
 

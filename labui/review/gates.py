@@ -38,6 +38,8 @@ GATES = (
     "length_outlier",
     "judge",
 )
+# The gates that need the encoder or the whole tree (seeds, real data); the rest run on arrival.
+ENCODER_GATES = ("semantic_duplicate", "seed_copy", "real_data_copy")
 
 JUDGE_TOP = 3.0  # the best score of the generate stage's judges (labui/generate/pipelines.py)
 
