@@ -15,7 +15,7 @@ from collections.abc import Iterable
 # The version of the rules as far as cached verdicts are concerned: bump it whenever a change in
 # validate.py, yamlsafe.py or fastlint.py could change a verdict (the official packages' versions
 # are added by `rules_version`).
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: `version: true` is "unsupported", whatever was validated before it
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from labui.taxonomy.diagnostics import Code, Diagnostic, Severity
+from labui.taxonomy.schemacheck import canonical, conformance_checker
 from labui.taxonomy.yamlsafe import duplicate_keys, locate, parse_yaml
 from labui.textutil import plural, words
 
@@ -92,23 +93,6 @@ def _schema_validator(version: int, kind: str) -> Any:
     return cls(schema, registry=registry)
 
 
-def _canonical(value: Any) -> str:
-    """One string per JSON value up to equality as jsonschema defines it (1 == 1.0, True != 1)."""
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, bool) or v is None or isinstance(v, str):
-            return v
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, Mapping):
-            return {str(k): norm(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [norm(x) for x in v]
-        return v
-
-    return json.dumps(norm(value), sort_keys=True, default=repr)
-
-
 def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
     """jsonschema's `uniqueItems`, by hashing instead of comparing every pair (10,000 seeds: 80 s)."""
     from jsonschema.exceptions import ValidationError
@@ -117,7 +101,7 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> It
         return
     seen: set[str] = set()
     for item in instance:
-        key = _canonical(item)
+        key = canonical(item)
         if key in seen:
             yield ValidationError(f"{instance!r:.200} has non-unique elements")
             return
@@ -223,7 +207,7 @@ def _schema_message(err: Any) -> tuple[str, list[str | int]]:
     if validator == "uniqueItems" and isinstance(err.instance, list):
         seen: dict[str, int] = {}
         for i, item in enumerate(err.instance):
-            key = _canonical(item)
+            key = canonical(item)
             if key in seen:
                 return f"{where}: item {i + 1} repeats item {seen[key] + 1}; items must be unique", [i]
             seen[key] = i
@@ -250,7 +234,10 @@ def _version_problem(message: str, node: yaml.Node | None, path: str) -> list[Di
 def schema_validate(
     contents: Mapping[str, Any], version: int, kind: str, node: yaml.Node | None, path: str
 ) -> list[Diagnostic]:
-    schema = _schema_json(version, f"{kind}.json") if isinstance(version, int) and version > 0 else None
+    # `version: true` is no version (upstream looks for a folder `vTrue`); it must also never reach the
+    # caches below, where True is the same key as 1.
+    usable = isinstance(version, int) and not isinstance(version, bool) and version > 0
+    schema = _schema_json(version, f"{kind}.json") if usable else None
     if schema is None:
         versions = ", ".join(str(v) for v in supported_versions())
         msg = f"unsupported schema version {contents.get('version')!r}; supported versions: {versions}"
@@ -258,6 +245,10 @@ def schema_validate(
     if schema.get("deprecated"):
         msg = str(schema.get("description") or f"{kind} schema version {version} is deprecated")
         return _version_problem(msg, node, path)
+    # A conforming document needs no errors, so jsonschema is not even imported for it.
+    fast = conformance_checker(version, kind)
+    if fast is not None and fast(contents):
+        return []
     validator = _schema_validator(version, kind)
     out = []
     errors = list(validator.iter_errors(contents))
