@@ -98,8 +98,7 @@ def folder_summary(note: DeltaGenerator | None = None) -> None:
         st.error(md_escape(problem or "No taxonomy."), icon=":material/folder_off:")
         st.caption("Type the path of a folder that holds `compositional_skills/`, `knowledge/`, …")
         return
-    if str(tx.root) != state.taxonomy_path().strip():  # the folder as resolved, when not as typed
-        st.caption(md_code(str(tx.root)))
+    st.caption(md_code(str(tx.root)))
     st.markdown(count_badges(len(tx.leaves), tx.errors, tx.warnings))
 
 
