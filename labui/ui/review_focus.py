@@ -85,18 +85,20 @@ def advance(store: Store, after: int) -> None:
     open_sample(nxt.id if nxt else None)
 
 
-def act(store: Store, sample_id: int, verb: str) -> None:
-    """The callback of the focus view's buttons: decide, then show the next sample."""
+def current() -> int | None:
+    """The sample the focus view is on. Its buttons' callbacks ask for it when they run, never take it
+    as an argument: a key pressed while a rerun is still drawing reaches the callback bound by the run
+    before (Streamlit keeps a widget's last arguments until it is drawn again), which would act on the
+    sample before the one on screen."""
+    sid = st.session_state.get(KEY_CURRENT)
+    return sid if isinstance(sid, int) else None
+
+
+def act(store: Store, verb: str) -> None:
+    """The callback of the focus view's buttons: decide on the current sample, then show the next."""
     try:
         who = reviewer()
-        if verb == "accept":
-            decisions.accept(store, sample_id, who)
-        elif verb == "reject":
-            decisions.reject(store, sample_id, who, st.session_state.get(KEY_REASON, ""))
-        elif verb == "mark":
-            set_mark(store, sample_id, who or "anonymous")
-            say(f"#{sample_id} marked for a second look")
-        elif verb == "undo":
+        if verb == "undo":
             done = undo(store, reviewer=who)
             if done is None:
                 say("Nothing to undo.")
@@ -105,6 +107,16 @@ def act(store: Store, sample_id: int, verb: str) -> None:
             if done.description.startswith("#"):
                 open_sample(int(done.description[1:]))
             return
+        sample_id = current()
+        if sample_id is None:
+            return
+        if verb == "accept":
+            decisions.accept(store, sample_id, who)
+        elif verb == "reject":
+            decisions.reject(store, sample_id, who, st.session_state.get(KEY_REASON, ""))
+        elif verb == "mark":
+            set_mark(store, sample_id, who or "anonymous")
+            say(f"#{sample_id} marked for a second look")
         if verb in ("accept", "reject"):
             say(f"#{sample_id} {verb}ed.")
         advance(store, sample_id)
@@ -112,8 +124,21 @@ def act(store: Store, sample_id: int, verb: str) -> None:
         say(str(exc))
 
 
-def save_edit(store: Store, sample_id: int) -> None:
+def skip(store: Store) -> None:
+    sample_id = current()
+    if sample_id is not None:
+        advance(store, sample_id)
+
+
+def find_similar() -> None:
+    st.session_state[KEY_SIMILAR] = current()
+
+
+def save_edit(store: Store) -> None:
     ss = st.session_state
+    sample_id = current()
+    if sample_id is None:
+        return
     try:
         decisions.edit(
             store,
@@ -129,8 +154,11 @@ def save_edit(store: Store, sample_id: int) -> None:
         say(str(exc))
 
 
-def promote(store: Store, root: Path, sample_id: int) -> None:
+def promote(store: Store, root: Path) -> None:
     """The callback of "Promote to seed": the accepted sample joins its leaf's seed examples."""
+    sample_id = current()
+    if sample_id is None:
+        return
     try:
         result = promote_sample(store, root, sample_id)
     except LabuiError as exc:
@@ -196,18 +224,19 @@ def evidence(store: Store, sample: SampleRow, flags: list[Flag]) -> None:
         st.caption("judges: " + md_escape(", ".join(f"{k} {v['score']}" for k, v in sorted(scores.items()))))
 
 
-def _buttons(store: Store, sample_id: int) -> None:
+def _buttons(store: Store) -> None:
     ss = st.session_state
     missing = not reviewer()
     cols = st.columns(7)
+    # No sample id in the arguments: each callback asks `current()` when it runs (see there).
     spec: list[tuple[str, str, str, Any, tuple[Any, ...], bool]] = [
-        ("Accept", "rv_accept", "a", act, (store, sample_id, "accept"), missing),
-        ("Reject", "rv_reject", "x", act, (store, sample_id, "reject"), missing),
+        ("Accept", "rv_accept", "a", act, (store, "accept"), missing),
+        ("Reject", "rv_reject", "x", act, (store, "reject"), missing),
         ("Edit", "rv_edit", "e", ss.__setitem__, (KEY_EDITING, True), False),
-        ("Skip", "rv_skip", "s", advance, (store, sample_id), False),
-        ("Second look", "rv_mark", "m", act, (store, sample_id, "mark"), False),
-        ("Undo", "rv_undo", "u", act, (store, sample_id, "undo"), False),
-        ("Find similar", "rv_find", "f", ss.__setitem__, (KEY_SIMILAR, sample_id), False),
+        ("Skip", "rv_skip", "s", skip, (store,), False),
+        ("Second look", "rv_mark", "m", act, (store, "mark"), False),
+        ("Undo", "rv_undo", "u", act, (store, "undo"), False),
+        ("Find similar", "rv_find", "f", find_similar, (), False),
     ]
     for col, (text, key, shortcut, fn, args, disabled) in zip(cols, spec, strict=True):
         col.button(
@@ -234,7 +263,7 @@ def focus(store: Store, root: Path) -> None:
     sample = get_sample(store, sid) if sid is not None else None
     if sample is None:
         st.write("Nothing left in this filter.")
-        st.button("Undo", key="rv_undo_empty", shortcut="u", on_click=act, args=(store, 0, "undo"))
+        st.button("Undo", key="rv_undo_empty", shortcut="u", on_click=act, args=(store, "undo"))
         return
     dec = current_decision(store, sample.id)
     st.subheader(f"Sample #{sample.id} · {dec.status if dec else 'new'}")
@@ -247,14 +276,14 @@ def focus(store: Store, root: Path) -> None:
         if text is not None:
             st.caption(name)
             show(text)
-    _buttons(store, sample.id)
+    _buttons(store)
     if dec is not None and dec.status in ("accepted", "edited"):
         st.button(
             "Promote to seed",
             key="rv_promote",
             shortcut="p",
             on_click=promote,
-            args=(store, root, sample.id),
+            args=(store, root),
             help="key p: add this accepted sample to its leaf's seed examples (qna.yaml)",
         )
     st.text_input("Reason for a reject", key=KEY_REASON)
@@ -265,9 +294,7 @@ def focus(store: Store, root: Path) -> None:
         st.text_area("Answer", value=a, key=f"rv_a_{sample.id}")
         if sample.context is not None:
             st.text_area("Context", value=c or "", key=f"rv_c_{sample.id}")
-        st.button(
-            "Save edit", key="rv_save", disabled=not reviewer(), on_click=save_edit, args=(store, sample.id)
-        )
+        st.button("Save edit", key="rv_save", disabled=not reviewer(), on_click=save_edit, args=(store,))
     if dec is not None and dec.status == "edited":
         st.caption("Diff from the generated text")
         diff = decisions.text_diff(f"{sample.question}\n{sample.answer}", f"{q}\n{a}")

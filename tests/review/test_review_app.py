@@ -109,3 +109,21 @@ def test_promote_is_offered_only_for_accepted_samples(store: Store, sample_taxon
     add_samples(store, run, clean(1))
     at = _app(sample_taxonomy)
     assert not [b for b in at.button if b.key == "rv_promote"]
+
+
+def test_a_key_pressed_while_the_next_sample_is_drawn_acts_on_that_sample(
+    store: Store, sample_taxonomy: Path
+) -> None:
+    """Accept moves the page on to the next sample in its callback; a key pressed before the rerun
+    has drawn the buttons again reaches them with what the run before gave them. Here the page is
+    moved on without a rerun (as the callback does), then Reject is clicked: it must reject the
+    sample now current, never the one before (which was the bug: a reject that undid an accept)."""
+    run = add_run(store)
+    ids = add_samples(store, run, clean(3))
+    at = _app(sample_taxonomy)
+    decide(store, ids[0], "accepted", reviewer="ana")
+    at.session_state["rv_current"] = ids[1]  # what Accept's callback did; the buttons not yet redrawn
+    _button(at, "rv_reject").click().run()
+    assert current_decision(store, ids[0]).status == "accepted"  # type: ignore[union-attr]
+    assert current_decision(store, ids[1]).status == "rejected"  # type: ignore[union-attr]
+    assert at.session_state["rv_current"] == ids[2]
