@@ -58,6 +58,30 @@ def open_leaf(tx: Taxonomy, store: Store, path: str) -> None:
         st.session_state[es.KEY_OTHERS] = (path, newest.owner, newest.owner_label, newest.when())
 
 
+def follow_owner(tx: Taxonomy, store: Store) -> None:
+    """The sidebar's name changed while a leaf is open: the open draft follows its new owner.
+
+    The new owner's own draft of the leaf, when there is one, is shown (the old one stays in the
+    workspace, offered as someone else's); else the old owner's draft becomes the new owner's."""
+    ss = st.session_state
+    me = es.owner()
+    seen = ss.get(es.KEY_OWNER_SEEN)
+    ss[es.KEY_OWNER_SEEN] = me.id
+    model = es.model()
+    if seen is None or seen == me.id or model is None:
+        return
+    ss[es.KEY_LAST_DRAFT] = None  # the next autosave writes under the new owner
+    if drafts.load_draft(store, model.path, me, tx.leaf(model.path)) is not None:
+        open_leaf(tx, store, model.path)
+        return
+    if drafts.take_over(store, model.path, seen, me):
+        es.flash("info", "Your unsaved changes to this leaf are kept under your new name now.")
+    ss.pop(es.KEY_OTHERS, None)
+    others = drafts.others(store, model.path, me)
+    if others:
+        ss[es.KEY_OTHERS] = (model.path, others[0].owner, others[0].owner_label, others[0].when())
+
+
 def take_over(tx: Taxonomy, store: Store, path: str, from_owner: str) -> None:
     """Callback: make someone else's draft of `path` this tab's own and show it."""
     st.session_state.pop(es.KEY_OTHERS, None)
@@ -82,9 +106,11 @@ def others_notice(tx: Taxonomy, store: Store) -> None:
     if not others or (model is not None and model.path != others[0]):
         return
     path, from_owner, label, when = others
+    person = es.named(from_owner)
+    whose = f"{md_escape(person)}'s draft" if person is not None else f"A draft from {md_escape(label)}"
     with st.container(border=True, key="editor-others-draft"):
         st.warning(
-            f"{md_escape(label[:1].upper() + label[1:])} has unsaved changes to this leaf (last change {md_escape(when)}). "
+            f"**{whose}, {md_escape(when)}**: unsaved changes to this leaf. "
             "Take them over to continue their work here (the draft becomes yours), or start fresh from the "
             "file on disk (their draft stays theirs).",
             icon=":material/group:",
@@ -172,7 +198,8 @@ def picker(tx: Taxonomy, store: Store) -> None:
         if not found:
             return path
         mine = any(d.owner == me.id for d in found)
-        what = "your unsaved draft" if mine else "someone's unsaved draft"
+        person = es.named(found[0].owner)
+        what = "your unsaved draft" if mine else f"{person or 'someone'}'s unsaved draft"
         return f"{path}  (new, {what})" if tx.leaf(path) is None else f"{path}  ({what})"
 
     def on_pick() -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from labui.editing.drafts import Owner
 from labui.editing.model import LeafModel
 from labui.store import Store
+from labui.ui import identity
 from labui.ui.nav import QUERY_LEAF
 
 KEY_MODEL = "editor.model"
@@ -30,6 +31,7 @@ KEY_MEANING = "editor.meaning_check"
 KEY_OTHERS = "editor.others"  # someone else's draft of the open leaf: (owner id, label, when)
 KEY_FULL_RERUN = "editor.full_rerun"  # a callback switched leaves: the whole page must follow
 KEY_OWNER = "editor.owner"
+KEY_OWNER_SEEN = "editor.owner_seen"  # the owner id the open model's draft was kept under
 QUERY_OWNER = "drafts"  # the draft owner's token: kept in the URL so a refresh finds its drafts
 
 
@@ -39,14 +41,22 @@ def store_for(root: str) -> Store:
 
 
 def owner() -> Owner:
-    """This browser tab's draft owner. Its token rides in the URL: a refresh keeps it, another tab or
-    another person opening the same leaf gets a token of its own."""
+    """Whose drafts this tab keeps: the name in the sidebar when one is given (the same name in any tab
+    or browser finds them), else this tab's own token. The token rides in the URL: a refresh keeps it,
+    another tab or another person opening the same leaf gets a token of its own."""
     ss = st.session_state
     token = ss.get(KEY_OWNER) or st.query_params.get(QUERY_OWNER) or uuid.uuid4().hex[:12]
     ss[KEY_OWNER] = token
     if st.query_params.get(QUERY_OWNER) != token:
         st.query_params[QUERY_OWNER] = token
-    return Owner.session(token)
+    name = identity.name()
+    return Owner.reviewer(name) if name else Owner.session(token)
+
+
+def named(owner_id: str) -> str | None:
+    """The person's name in a named owner's id (`reviewer:NAME`), None for a browser session."""
+    prefix = Owner.reviewer("").id
+    return owner_id[len(prefix) :] if owner_id.startswith(prefix) else None
 
 
 def gen() -> int:

@@ -31,7 +31,7 @@ def render() -> None:
     if tx is None:
         return
     store = es.store_for(str(tx.root))
-    es.owner()
+    editor_open.follow_owner(tx, store)  # also puts this tab's draft token in the URL
     editor_open.incoming(tx, store)
     st.session_state.pop(es.KEY_FULL_RERUN, None)
     editor_open.picker(tx, store)

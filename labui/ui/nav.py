@@ -23,9 +23,11 @@ PAGE_EXPORT = "pages/export.py"
 # URL parameters.
 QUERY_LEAF = "leaf"  # the open leaf on the Taxonomy and Editor pages: /editor?leaf=knowledge/...
 QUERY_SAMPLE = "sample"  # the open sample on the Review page: /review?sample=123
+QUERY_NAME = "name"  # the sidebar's "Your name", on every page: a refresh keeps it (labui.ui.identity)
 
 # Session keys shared by pages.
 KEY_TAXONOMY_PATH = "taxonomy_path"  # the sidebar's folder box (every page reads the taxonomy from it)
+KEY_USER_NAME = "user_name"  # who is at this browser ("" for nobody named): reviews and drafts use it
 KEY_EDITOR_LEAF = "editor_leaf"  # Taxonomy / Coverage → Editor: open this leaf (a path)
 KEY_EDITOR_PREFILL = "editor_prefill"  # Coverage → Editor: a new leaf to start from (dict of fields)
 KEY_GENERATE_LEAVES = "generate_leaves"  # Taxonomy / Coverage → Generate: these leaf paths (list)

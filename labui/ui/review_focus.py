@@ -29,10 +29,10 @@ from labui.store.review import (
     undo,
 )
 from labui.store.samples import SampleRow
-from labui.ui import nav, state
+from labui.ui import identity, nav, state
 from labui.ui.text import md_escape, show
 
-KEY_REVIEWER = "rv_reviewer"
+KEY_REVIEWER = "rv_reviewer"  # the page's name box while no name is given (it sets the sidebar's name)
 KEY_RUNS = "rv_runs"
 KEY_BRANCH = "rv_branch"
 KEY_STATUS = "rv_status"
@@ -46,6 +46,7 @@ KEY_EDITING = "rv_editing"
 KEY_MESSAGE = "rv_message"
 KEY_REASON = "rv_reason"
 KEY_SIMILAR = "rv_similar"  # the sample whose neighbours were asked for
+LONG_TEXT = 600  # characters: a longer text is shown in a box of its own height, scrolling
 
 
 def page_filter() -> Filter:
@@ -64,7 +65,8 @@ def page_filter() -> Filter:
 
 
 def reviewer() -> str:
-    return str(st.session_state.get(KEY_REVIEWER) or "").strip()
+    """Who decides: the sidebar's "Your name" ("" while none is given)."""
+    return identity.name()
 
 
 def say(text: str) -> None:
@@ -247,6 +249,7 @@ def _buttons(store: Store) -> None:
             on_click=fn,
             args=args,
             help=f"key {shortcut}",
+            width="stretch",  # one even toolbar, not seven buttons adrift in their columns
         )
 
 
@@ -275,7 +278,13 @@ def focus(store: Store, root: Path) -> None:
     ):
         if text is not None:
             st.caption(name)
-            show(text)
+            if len(text) > LONG_TEXT:  # a long context scrolls in its box: the buttons stay in sight
+                with st.container(height=220):
+                    show(text)
+            else:
+                show(text)
+    if not reviewer():
+        st.warning("Give your name (in the sidebar, or above) to accept, reject or edit.")
     _buttons(store)
     if dec is not None and dec.status in ("accepted", "edited"):
         st.button(
@@ -287,8 +296,6 @@ def focus(store: Store, root: Path) -> None:
             help="key p: add this accepted sample to its leaf's seed examples (qna.yaml)",
         )
     st.text_input("Reason for a reject", key=KEY_REASON)
-    if not reviewer():
-        st.warning("Enter a reviewer name to decide.")
     if ss.get(KEY_EDITING):
         st.text_area("Question", value=q, key=f"rv_q_{sample.id}")
         st.text_area("Answer", value=a, key=f"rv_a_{sample.id}")

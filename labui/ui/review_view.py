@@ -8,7 +8,6 @@ duplicates, find similar) runs in the body of the next run, asked for by a callb
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +32,7 @@ from labui.store.review import (
     status_counts,
 )
 from labui.store.samples import list_runs
-from labui.ui import nav, state
+from labui.ui import identity, nav, state
 from labui.ui import review_focus as rf
 from labui.ui.text import error, label, md_escape
 
@@ -42,6 +41,8 @@ KEY_EXCLUDE = "rv_exclude"
 KEY_CONFIRM = "rv_confirm"
 KEY_SIMILAR_RESULT = "rv_similar_result"  # ((sample id, filter), most, least)
 KEY_GATES_PENDING = "rv_gates_pending"  # "plain" | "encoder", set by a button's callback
+KEY_BULK_NOTE = "rv_bulk_note"  # what the last bulk action did, shown on the Bulk tab (where it was clicked)
+KEY_GATES_NOTE = "rv_gates_note"  # what the last gates run found, shown on the Gates tab
 
 
 def _restore(store: Store, sample_id: int) -> None:
@@ -52,26 +53,38 @@ def _restore(store: Store, sample_id: int) -> None:
         rf.say(str(exc))
 
 
+def _note(key: str, text: str) -> None:
+    """Say `text` on the tab whose button was clicked, and in the focus view (where Undo is)."""
+    st.session_state[key] = text
+    rf.say(text)
+
+
+def _show_note(key: str) -> None:
+    text = st.session_state.get(key)
+    if text:
+        st.info(md_escape(text), icon=":material/info:")
+
+
 def _bulk(store: Store, verb: str, flt: Filter, expected: int) -> None:
     if st.session_state.get(KEY_CONFIRM) != expected:
-        rf.say(f"Type the count ({expected}) to confirm.")
+        st.session_state[KEY_BULK_NOTE] = f"Nothing changed: type the count ({expected:,}) to confirm."
         return
     try:
         _, changed = decisions.bulk(
             store, flt, verb, rf.reviewer(), st.session_state.get(rf.KEY_REASON, ""), "page filter"
         )
-        rf.say(f"Bulk {verb}: {changed} sample(s) changed (one action: Undo takes it back).")
+        _note(KEY_BULK_NOTE, f"Bulk {verb}: {changed:,} sample(s) changed (one action: Undo takes it back).")
         st.session_state[KEY_CONFIRM] = 0
     except LabuiError as exc:
-        rf.say(str(exc))
+        _note(KEY_BULK_NOTE, str(exc))
 
 
 def _reject_dups(store: Store) -> None:
     try:
         _, changed = decisions.reject_duplicates_keep_first(store, rf.page_filter(), rf.reviewer())
-        rf.say(f"Rejected {changed} flagged duplicate(s), kept each group's first.")
+        _note(KEY_BULK_NOTE, f"Rejected {changed:,} flagged duplicate(s), kept each group's first.")
     except LabuiError as exc:
-        rf.say(str(exc))
+        _note(KEY_BULK_NOTE, str(exc))
 
 
 def _embedder(store: Store) -> CachedEmbedder:
@@ -132,7 +145,8 @@ def _trash(store: Store) -> None:
         st.write("The trash is empty.")
     for s, d in rows:
         cols = st.columns([5, 1])
-        cols[0].markdown(f"\\#{s.id} · {label(s.question)} · reason: {md_escape(d.reason if d else '')}")
+        why = f"reason: {md_escape(d.reason)}" if d and d.reason else "no reason given"
+        cols[0].markdown(f"\\#{s.id} · {label(s.question)} · {why}")
         cols[1].button("Restore", key=f"rv_restore_{s.id}", on_click=_restore, args=(store, s.id))
 
 
@@ -160,6 +174,9 @@ def _bulk_panel(store: Store, flt: Filter) -> None:
         on_click=_reject_dups,
         args=(store,),
     )
+    if who:
+        st.caption("Give your name (sidebar) to decide in bulk.")
+    _show_note(KEY_BULK_NOTE)
 
 
 def _tick(bar: Any, step: str, done: int, total: int) -> None:
@@ -178,6 +195,11 @@ def _gates_panel(store: Store, flt: Filter) -> None:
         on_click=ss.__setitem__,
         args=(KEY_GATES_PENDING, "encoder"),
     )
+    st.caption(
+        "The gates flag duplicates, copies of seed examples or real data, personal data, refusals, "
+        "truncated or empty replies, length outliers and low judge scores; with the encoder, also "
+        "duplicates in meaning and each leaf's diversity. Flags show in a sample's Evidence and the Flag filter."
+    )
     pending = ss.pop(KEY_GATES_PENDING, None)
     if pending:
         bar = st.progress(0.0, text="Running the gates")
@@ -189,13 +211,18 @@ def _gates_panel(store: Store, flt: Filter) -> None:
                 embedder=_embedder(store) if pending == "encoder" else None,
                 progress=lambda step, done, total: _tick(bar, step, done, total),
             )
-            rf.say(f"Gates: {report.samples} samples, {report.flagged} flagged: {report.flags}")
+            flags = ", ".join(f"{gate} {n:,}" for gate, n in sorted(report.flags.items()) if n) or "none"
+            _note(
+                KEY_GATES_NOTE,
+                f"Gates: {report.samples:,} samples checked, {report.flagged:,} flagged ({flags}).",
+            )
             for leaf, div in report.diversity.items():
                 if div.get("warning"):
                     st.warning(md_escape(f"{leaf}: {div['warning']}"))
         except LabuiError as exc:
             error(str(exc))
         bar.empty()
+    _show_note(KEY_GATES_NOTE)
 
 
 def _similar_panel(store: Store, flt: Filter) -> None:
@@ -251,6 +278,22 @@ def _agreement(store: Store) -> None:
     )
 
 
+def _who() -> None:
+    """Who decides: the sidebar's name, or a box to give it here while there is none."""
+    if identity.name():
+        st.caption(f"Deciding as **{identity.shown()}** (change *Your name* in the sidebar).")
+        return
+    st.columns([1, 2])[0].text_input(
+        "Reviewer",
+        key=rf.KEY_REVIEWER,
+        on_change=identity.from_box,
+        args=(rf.KEY_REVIEWER,),
+        placeholder="your name",
+        help="The same as *Your name* in the sidebar: decisions are recorded under it.",
+    )
+    identity.refused(rf.KEY_REVIEWER)
+
+
 def review_page() -> None:
     st.title("Review")
     tx = state.current_taxonomy()
@@ -265,8 +308,7 @@ def review_page() -> None:
         ss[rf.KEY_CURRENT] = int(st.query_params[nav.QUERY_SAMPLE])  # a refresh comes back to it
     if nav.KEY_REVIEW_RUN in ss:
         ss[rf.KEY_RUNS] = [ss.pop(nav.KEY_REVIEW_RUN)]
-    ss.setdefault(rf.KEY_REVIEWER, getpass.getuser())
-    st.text_input("Reviewer", key=rf.KEY_REVIEWER)
+    _who()
     _filters(store)
     flt = rf.page_filter()
     counts, capped = page_counts(store, flt)
@@ -274,7 +316,7 @@ def review_page() -> None:
         st.metric("matches", f"{COUNT_CAP:,}+")
     else:
         for col, status in zip(st.columns(4), STATUSES, strict=True):
-            col.metric(status, counts[status])
+            col.metric(status, f"{counts[status]:,}")
     tabs = st.tabs(["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"])
     with tabs[0]:
         rf.focus(store, tx.root)

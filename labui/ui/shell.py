@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
-from labui.ui import nav, state
+from labui.ui import identity, nav, state
 from labui.ui.text import label, md_code, md_escape
 from labui.ui.widgets import count_badges
 
@@ -59,6 +59,7 @@ def run() -> None:
         st.rerun()
     nav.follow()  # a link clicked in the last run (its callback could not switch pages itself)
     state.begin_run()
+    identity.sync()
     sidebar(st.empty())
     page.run()
 
@@ -84,7 +85,11 @@ def sidebar(note: DeltaGenerator | None = None) -> None:
             on_change=state.folder_changed,
             help="The root of an InstructLab taxonomy: the folder holding compositional_skills/, knowledge/, …",
         )
-        folder_summary(note)
+        summary = st.container()  # drawn below, filled after: the name box need not wait for a load
+        st.divider()
+        identity.name_box()
+        with summary:
+            folder_summary(note)
 
 
 def folder_summary(note: DeltaGenerator | None = None) -> None:

@@ -60,6 +60,7 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     reviewer = page.get_by_role("textbox", name="Reviewer")
     reviewer.fill("e2e-ana")
     reviewer.press("Enter")
+    page.get_by_text("Deciding as").wait_for(timeout=TIMEOUT)  # the name reached the server
     wait_idle(page)
     page.get_by_text(f"Sample #{ids[0]} · new").wait_for(timeout=TIMEOUT)
 

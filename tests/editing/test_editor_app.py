@@ -274,6 +274,50 @@ def test_a_second_session_sees_the_first_ones_draft_and_takes_it_over(sample_tax
     assert len(drafts.list_drafts(store)) == 1  # the second tab's draft stays its own
 
 
+def test_the_same_name_finds_its_draft_anywhere_and_another_name_sees_whose_it_is(
+    sample_taxonomy: Path,
+) -> None:
+    store = Store.for_taxonomy(sample_taxonomy)
+    first = _app(sample_taxonomy, {"name": "ana"}, editor_leaf=HAIKU)
+    seed = _model(first).seeds[1]
+    first.text_area(key=_key(first, f"s.{seed.id}.question")).set_value("Ana's question?").run()
+    assert [d.owner for d in drafts.list_drafts(store)] == ["reviewer:ana"]
+
+    # Another tab or browser (a draft token of its own) under the same name: the draft is there.
+    second = _app(sample_taxonomy, user_name="ana", editor_leaf=HAIKU)
+    assert second.query_params["drafts"] != first.query_params["drafts"]
+    assert _model(second).seeds[1].question == "Ana's question?"
+    assert any("Restored your unsaved changes" in i.value for i in second.info)
+    assert not [w for w in second.warning if "unsaved changes to this leaf" in w.value]
+
+    # Someone else: told whose draft it is and since when, never given it unasked.
+    third = _app(sample_taxonomy, {"name": "bo"}, editor_leaf=HAIKU)
+    assert _model(third).seeds[1].question != "Ana's question?"
+    notice = [w.value for w in third.warning if "unsaved changes to this leaf" in w.value]
+    assert len(notice) == 1 and "ana's draft, " in notice[0].replace("\\", "") and "UTC" in notice[0]
+    assert "ana's unsaved draft" in third.selectbox(key="editor.pick").format_func(HAIKU)
+    _button(third, "Take it over").click().run()
+    assert _model(third).seeds[1].question == "Ana's question?"
+    assert [d.owner for d in drafts.list_drafts(store)] == ["reviewer:bo"]
+
+
+def test_giving_a_name_with_a_draft_open_keeps_the_draft_under_the_name(sample_taxonomy: Path) -> None:
+    store = Store.for_taxonomy(sample_taxonomy)
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    seed = _model(at).seeds[1]
+    at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("Before I gave my name?").run()
+    assert [d.owner for d in drafts.list_drafts(store)] == [f"session:{at.query_params['drafts']}"]
+    at.sidebar.text_input(key="user_name_box").set_value("ana").run()
+    assert not at.exception
+    assert [d.owner for d in drafts.list_drafts(store)] == ["reviewer:ana"]
+    assert _model(at).seeds[1].question == "Before I gave my name?"
+    at.text_area(key=_key(at, f"s.{seed.id}.question")).set_value("After I gave my name?").run()
+    (draft,) = drafts.list_drafts(store)
+    assert draft.owner == "reviewer:ana"
+    loaded = drafts.load_draft(store, HAIKU, drafts.Owner.reviewer("ana"), None)
+    assert loaded is not None and loaded[0].seeds[1].question == "After I gave my name?"
+
+
 def test_a_new_leaf_above_existing_leaves_is_refused_saying_why(sample_taxonomy: Path) -> None:
     at = _app(sample_taxonomy)
     at.selectbox(key="editor.new.branch").set_value("compositional_skills")

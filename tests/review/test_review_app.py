@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,20 +10,25 @@ from streamlit.testing.v1 import AppTest
 
 from labui.store import Store
 from labui.store.review import Filter, current_decision, decide, status_counts
-from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH
+from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH, KEY_USER_NAME
 from tests.review.support import LEAF, add_run, add_samples, clean
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "review.py")
 
 
-def _app(root: Path) -> AppTest:
+def _app(root: Path, name: str = "ana") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
     at.session_state[KEY_SHELL_STARTED] = True
     at.session_state[KEY_TAXONOMY_PATH] = str(root)
-    at.session_state["rv_reviewer"] = "ana"
+    at.session_state[KEY_USER_NAME] = name  # the sidebar's "Your name"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _said(boxes: Any) -> list[str]:
+    """Message boxes as a reader sees them (the text arrives escaped: `\\(` shows as `(`)."""
+    return [re.sub(r"\\(.)", r"\1", b.value) for b in boxes]
 
 
 def _button(at: AppTest, key: str) -> Any:
@@ -127,3 +133,51 @@ def test_a_key_pressed_while_the_next_sample_is_drawn_acts_on_that_sample(
     assert current_decision(store, ids[0]).status == "accepted"  # type: ignore[union-attr]
     assert current_decision(store, ids[1]).status == "rejected"  # type: ignore[union-attr]
     assert at.session_state["rv_current"] == ids[2]
+
+
+def test_decisions_are_recorded_under_the_sidebar_name(store: Store, sample_taxonomy: Path) -> None:
+    run = add_run(store)
+    ids = add_samples(store, run, clean(2))
+    at = _app(sample_taxonomy, name="Zoë")
+    assert not [t for t in at.text_input if t.key == "rv_reviewer"]  # no second box: the sidebar's name
+    assert any("Deciding as" in c.value and "Zoë" in c.value for c in at.caption)
+    _button(at, "rv_accept").click().run()
+    assert current_decision(store, ids[0]).reviewer == "Zoë"  # type: ignore[union-attr]
+
+
+def test_without_a_name_the_page_asks_for_it_and_refuses_a_bad_one(
+    store: Store, sample_taxonomy: Path
+) -> None:
+    run = add_run(store)
+    ids = add_samples(store, run, clean(2))
+    at = _app(sample_taxonomy, name="")
+    assert _button(at, "rv_accept").disabled and _button(at, "rv_reject").disabled
+    assert any("Give your name" in w.value for w in at.warning)
+    box = at.text_input(key="rv_reviewer")
+    box.set_value("b" * 70).run()
+    assert at.session_state[KEY_USER_NAME] == ""
+    assert any("at most 64 characters" in e.value for e in at.error)
+    at.text_input(key="rv_reviewer").set_value(" bo ").run()
+    assert at.session_state[KEY_USER_NAME] == "bo"  # the one name: the sidebar shows it too
+    assert not [t for t in at.text_input if t.key == "rv_reviewer"]
+    _button(at, "rv_reject").click().run()
+    assert current_decision(store, ids[0]).reviewer == "bo"  # type: ignore[union-attr]
+
+
+def test_bulk_and_gates_say_what_they_did_where_they_were_clicked(
+    store: Store, sample_taxonomy: Path
+) -> None:
+    run = add_run(store)
+    base = clean(3)
+    add_samples(store, run, [*base, base[0]])
+    at = _app(sample_taxonomy)
+    _button(at, "rv_bulk_accept").click().run()  # no count typed: nothing changes, and the tab says why
+    assert status_counts(store, Filter())["accepted"] == 0
+    assert any("Nothing changed" in s and "(4) to confirm" in s for s in _said(at.tabs[3].info))
+    _button(at, "rv_gates_plain").click().run()
+    said = _said(at.tabs[4].info)
+    assert any("4 samples checked, 1 flagged" in s and "exact_duplicate 1" in s for s in said), said
+    at.number_input(key="rv_confirm").set_value(4).run()
+    _button(at, "rv_bulk_accept").click().run()
+    assert status_counts(store, Filter())["accepted"] == 4
+    assert any("Bulk accept: 4 sample(s) changed" in s for s in _said(at.tabs[3].info))
