@@ -4,18 +4,21 @@ Pick runs and leaves or branches, see per-leaf counts before writing, write the 
 or prepare a zip to download, and read the dataset card it wrote (as text).
 
 Buttons only record the request in session state (on_click); the body of the next run does the work
-with a progress bar, so a click is never lost to a rerun.
+with a progress bar, so a click is never lost to a rerun. Cancel stops a running export between two rows
+(see _ExportJob); the writer's cleanup leaves the earlier export in that folder as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from labui.errors import LabuiError
+from labui.errors import JobCancelled, LabuiError
 from labui.export.archive import zip_export
 from labui.export.messages import DEFAULT_SYSTEM_PROMPT
 from labui.export.writer import FILE_KINDS, ExportOptions, check_exportable, export_dataset, select_leaves
@@ -36,6 +39,8 @@ ZIP_DOWNLOAD_MAX = 512 * 2**20  # bigger zips are left on disk, their path shown
 KEY_PENDING = "exp_pending"  # "write" | "zip", set by a button's callback
 KEY_RESULT = "exp_result"  # what the last export wrote: dict(out, samples, per_leaf, files, card, zip)
 KEY_ERROR = "exp_error"
+KEY_JOB = "exp_job"  # the export under way, or stopped and not yet reported: an _ExportJob
+STOP_WAIT_S = 120.0  # how long a run waits for a stopped export to finish cleaning up
 
 
 def default_out(tx: Taxonomy) -> Path:
@@ -43,9 +48,31 @@ def default_out(tx: Taxonomy) -> Path:
     return default_workspace(tx.root) / "exports" / tx.root.name
 
 
+@dataclass
+class _ExportJob:
+    """One export, as the run that started it and the runs after it see it.
+
+    Streamlit stops a running script at its next element call when the page is used (and, with fast
+    reruns, starts the next run at once, in another thread): the export then unwinds in the old
+    thread while the new one draws. So the job carries its own cancel flag (the writer checks it
+    between rows) and a `finished` event, and the next run waits for it before saying what happened.
+    """
+
+    out: str
+    cancel: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    outcome: str = "running"  # then "done", "cancelled", "stopped" or "failed"
+
+
 def _request(kind: str) -> None:
     st.session_state[KEY_PENDING] = kind
     st.session_state.pop(KEY_ERROR, None)
+
+
+def _cancel() -> None:
+    job = st.session_state.get(KEY_JOB)
+    if isinstance(job, _ExportJob):
+        job.cancel.set()  # the exporting thread alone writes the outcome: it knows what it wrote
 
 
 def _branches(leaves: list[str]) -> list[str]:
@@ -71,6 +98,14 @@ def _run_export(store: Store, tx: Taxonomy, kind: str, options: ExportOptions) -
     out = Path(str(st.session_state.get(KEY_OUT) or default_out(tx))).expanduser()
     if kind == "zip":  # the download is built from its own folder, beside the default one
         out = default_out(tx).parent / f"{tx.root.name}-download"
+    cancel = st.empty()  # gone once the export is done
+    cancel.button(
+        "Cancel export",
+        key="exp_cancel",
+        icon=":material/stop:",
+        on_click=_cancel,
+        help="Stops the export; an earlier export in that folder stays as it was",
+    )
     bar = st.progress(0.0, text="Exporting…")
 
     def progress(done: int, total: int) -> None:
@@ -78,18 +113,28 @@ def _run_export(store: Store, tx: Taxonomy, kind: str, options: ExportOptions) -
             min(1.0, done / total) if total else 1.0, text=f"Exporting… {done:,} of {total:,} samples"
         )
 
+    job = _ExportJob(str(out))
+    st.session_state[KEY_JOB] = job
     try:
-        result = export_dataset(store, tx, out, options, progress=progress)
+        result = export_dataset(store, tx, out, options, progress=progress, cancel=job.cancel.is_set)
+        done: dict[str, Any] = {**result.to_json(), "card": (result.out / "README.md").read_text("utf-8")}
+        if kind == "zip":
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+            done["zip"] = str(zip_export(result.out, out.with_name(f"{tx.root.name}-export-{stamp}.zip")))
+        st.session_state[KEY_RESULT] = done  # before any element call: a stop there must not lose it
+        job.outcome = "done"
+    except JobCancelled:
+        job.outcome = "cancelled"
     except LabuiError as exc:
+        job.outcome = "failed"
         st.session_state[KEY_ERROR] = str(exc)
-        return
+    except BaseException:  # Streamlit stopping this run (Cancel, or the page used): nothing was written
+        job.outcome = "cancelled" if job.cancel.is_set() else "stopped"
+        raise
     finally:
-        bar.empty()
-    done: dict[str, Any] = {**result.to_json(), "card": (result.out / "README.md").read_text("utf-8")}
-    if kind == "zip":
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-        done["zip"] = str(zip_export(result.out, out.with_name(f"{tx.root.name}-export-{stamp}.zip")))
-    st.session_state[KEY_RESULT] = done
+        job.finished.set()
+    bar.empty()
+    cancel.empty()
 
 
 def _counts_table(counts: dict[str, dict[str, int]], options: ExportOptions) -> None:
@@ -131,6 +176,27 @@ def _show_result(done: dict[str, Any]) -> None:
     st.subheader("Dataset card (README.md)")
     st.caption("Shown as written: the card quotes leaf paths, teacher and reviewer names.")
     st.code(done["card"], language="markdown", height=480)  # a long card scrolls in its box
+
+
+def _report_job() -> None:
+    """Say how the last export ended when a rerun stopped its run (Cancel, or the page used while it
+    ran), once it has finished unwinding: what it wrote, or that it wrote nothing."""
+    job = st.session_state.get(KEY_JOB)
+    if not isinstance(job, _ExportJob):
+        return
+    if not job.finished.is_set():
+        with st.spinner("Stopping the export…"):
+            job.finished.wait(STOP_WAIT_S)
+        if not job.finished.is_set():
+            st.info("The export is still stopping; this page will say how it ended.")
+            return
+    del st.session_state[KEY_JOB]
+    if job.outcome in ("cancelled", "stopped"):
+        what = "Export cancelled" if job.outcome == "cancelled" else "The export stopped (the page was used)"
+        st.warning(
+            f"{what}: nothing was written to {md_code(job.out)}; an earlier export there is as it was.",
+            icon=":material/block:",
+        )
 
 
 def render() -> None:
@@ -182,6 +248,7 @@ def render() -> None:
     a.button("Write export", type="primary", disabled=blocked, on_click=_request, args=("write",))
     b.button("Prepare a zip to download", disabled=blocked, on_click=_request, args=("zip",))
     pending = st.session_state.pop(KEY_PENDING, None)
+    _report_job()  # first: a new export waits until an earlier one has unwound
     if pending and not blocked:
         _run_export(store, tx, pending, options)
     if st.session_state.get(KEY_ERROR):

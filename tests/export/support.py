@@ -36,11 +36,21 @@ def add_sample(
     teacher: str = "granite-teacher",
     prompt_version: str = "p1",
 ) -> int:
+    with store.connect() as db:
+        return insert_sample(
+            db, sample_row(run_id, leaf, slot, teacher=teacher, prompt_version=prompt_version)
+        )
+
+
+def sample_row(
+    run_id: int, leaf: str, slot: int, *, teacher: str = "granite-teacher", prompt_version: str = "p1"
+) -> SampleRow:
+    """The sample `add_sample` stores (for tests that write many in one transaction)."""
     kind = KINDS[leaf]
     context = (
         None if kind == "freeform_skill" else f"Context {slot} for {leaf}: the text the answer rests on."
     )
-    sample = SampleRow(
+    return SampleRow(
         id=0,
         run_id=run_id,
         leaf_path=leaf,
@@ -60,8 +70,6 @@ def add_sample(
         completion_tokens=20,
         created_at=1.0,
     )
-    with store.connect() as db:
-        return insert_sample(db, sample)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""An export killed with SIGKILL half way leaves the earlier export whole; the next export cleans up."""
+"""An export killed with SIGKILL or cancelled half way leaves the earlier export whole; the next
+export cleans up."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from labui.errors import JobCancelled
 from labui.export.writer import ExportOptions, export_dataset, recover
 from labui.store.db import Store
 from labui.store.review import decide
@@ -29,6 +31,8 @@ CHILD = textwrap.dedent(
     from labui.taxonomy import load_taxonomy
 
     db, tax, out, ready = sys.argv[1:5]
+    import labui.export.writer as writer
+    writer.PROGRESS_EVERY = 2  # a progress call between rows, so the kill lands mid-write
 
     def progress(done, total):
         Path(ready).write_text(str(done))  # rows are being written now: the parent kills us here
@@ -145,3 +149,32 @@ def test_a_full_disk_during_an_export_says_so_and_keeps_the_old_export(
     assert _snapshot(out) == before  # the old export, whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export.labui-")]  # no half export left
     assert export_dataset(store, taxonomy, out, ExportOptions()).samples == 10
+
+
+@pytest.mark.parametrize("after", [1, 10**9])  # between rows; after every row, at the swap itself
+def test_a_cancelled_export_writes_nothing(
+    store: Store,
+    taxonomy: Taxonomy,
+    reviewed: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    after: int,
+) -> None:
+    import labui.export.writer as writer
+
+    monkeypatch.setattr(writer, "CANCEL_EVERY", 1)
+    out = tmp_path / "export"
+    export_dataset(store, taxonomy, out, ExportOptions())
+    before = _snapshot(out)
+    decide(store, reviewed.ids[HAIKU][4], "accepted", reviewer="ana")  # the next export would differ
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) >= after or len(asked) > 18  # 18 rows: the last check is the swap's
+
+    with pytest.raises(JobCancelled, match="nothing was written"):
+        export_dataset(store, taxonomy, out, ExportOptions(), cancel=cancel)
+    assert _snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".export.labui-")]
+    assert len(asked) == (1 if after == 1 else 19)
