@@ -4,7 +4,8 @@ Every run is a whole process (interpreter start-up and imports included), timed 
 under the same conditions: compiled bytecode kept in a temporary folder (as an installed package has
 it), the workspace in a temporary folder. Three ways of running labui:
   cold     an empty workspace before every run: every leaf validated, verdicts written
-  warm     the workspace kept: nothing changed since the last run, every verdict from the cache
+  warm     the workspace kept: nothing changed since the last run (files older than the stat
+           index's 2 s racy window, as in real use), answered from the stat index
   -j 1     no cache (--no-cache), one process
 Prints ratios official / labui of wall time (higher is better; goals: >= 5 cold, >= 20 warm), and of
 CPU time (user + system of the process and its children): on a shared machine the wall time counts
