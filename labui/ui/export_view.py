@@ -150,7 +150,13 @@ def _counts_table(counts: dict[str, dict[str, int]], options: ExportOptions) -> 
         }
         for leaf, by in counts.items()
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    counted = ("accepted", "edited", "not reviewed", "rejected", "to export")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="localized") for c in counted},
+    )
 
 
 def _show_result(done: dict[str, Any]) -> None:
