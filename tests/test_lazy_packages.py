@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.parametrize("package", ["labui.taxonomy", "labui.store"])
 def test_every_lazy_name_is_exported_and_loads(package: str) -> None:
     module = importlib.import_module(package)
-    homes = module._HOME_OF
+    homes = {name: home for home, names in module._HOMES.items() for name in names}
     assert sorted(homes) == sorted(module.__all__)
     for name, home in homes.items():
         value = getattr(module, name)

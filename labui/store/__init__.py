@@ -17,8 +17,9 @@ area's tables (`MIGRATIONS`) and the functions that read and write them:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from labui.lazy import lazy_names
 
 # Names load with their module on first use: `labui.store.workspace` must not pull in sqlite3 (a
 # cached `labui validate` of an unchanged tree needs only the workspace's path).
@@ -27,15 +28,7 @@ if TYPE_CHECKING:
     from labui.store.workspace import WORKSPACE_DIR, default_workspace
 
 _HOMES = {"db": ("DB_NAME", "Store"), "workspace": ("WORKSPACE_DIR", "default_workspace")}
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = ["DB_NAME", "WORKSPACE_DIR", "Store", "default_workspace"]
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'labui.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"labui.store.{module}"), name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())

@@ -26,8 +26,9 @@ git changes.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from labui.lazy import lazy_names
 
 # Every name loads with its module on first use, not with the package: a cached `labui validate`
 # imports only the light modules (walk, keys, report), and networkx (0.1 s) or yaml (20 ms) load
@@ -67,7 +68,6 @@ _HOMES = {
     "walk": ("ATTRIBUTION_FILE", "BRANCHES", "LEAF_FILE", "check_root", "find_leaves"),
     "yamlsafe": ("load_limited",),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ATTRIBUTION_FILE",
@@ -100,11 +100,4 @@ __all__ = [
     "select_leaves",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'labui.taxonomy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"labui.taxonomy.{module}"), name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())
