@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,7 +56,7 @@ def _stat_of(path: str) -> list[int] | None:
         return []
     except OSError:
         return None
-    if (st.st_mode & 0o170000) != 0o100000:  # stat.S_ISREG, without importing stat
+    if not stat.S_ISREG(st.st_mode):
         return None
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
