@@ -9,19 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labui.ui.taxonomy_view import KEY_BRANCH, KEY_LEAF, KEY_QUERY, KEY_STATUSES, KEY_STYLE
+from tests.ui.support import open_app
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 BROKEN = "knowledge/technical_manual/ibm_redbooks"
 MESSAGE = "Version 1 is not supported for knowledge"
-TIMEOUT = 120
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, taxonomy: Path) -> AppTest:
-    monkeypatch.setenv("LABUI_TAXONOMY", str(taxonomy))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _chart_spec(at: AppTest) -> dict:
@@ -36,7 +27,7 @@ def _plain(md: str) -> str:
 
 
 def test_sample_taxonomy(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path) -> None:
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     metrics = {m.label: m.value for m in at.metric}
     n = len(list(sample_taxonomy.rglob("qna.yaml")))
     assert metrics["Leaves"] == str(n)
@@ -55,7 +46,7 @@ def test_sample_taxonomy(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path)
 
 
 def test_real_taxonomy_broken_leaf(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) -> None:
-    at = _app(monkeypatch, real_taxonomy)
+    at = open_app(monkeypatch, real_taxonomy)
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Leaves"], metrics["Errors"]) == ("148", "2")
     assert len(_chart_spec(at)["data"][0]["ids"]) > 148
@@ -75,14 +66,14 @@ def test_real_taxonomy_broken_leaf(monkeypatch: pytest.MonkeyPatch, real_taxonom
 
 
 def test_show_button_opens_the_leaf(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) -> None:
-    at = _app(monkeypatch, real_taxonomy)
+    at = open_app(monkeypatch, real_taxonomy)
     at.button(key="tx_show_1").click().run()
     assert at.selectbox(key=KEY_LEAF).value == "knowledge/textbook/history/ibm_history"
     assert any("line 1, column 1" in m.value for m in at.markdown)
 
 
 def test_filters(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) -> None:
-    at = _app(monkeypatch, real_taxonomy)
+    at = open_app(monkeypatch, real_taxonomy)
     at.pills(key=KEY_STATUSES).set_value(["error"]).run()
     table = at.dataframe[0].value
     assert set(table["path"]) == {BROKEN, "knowledge/textbook/history/ibm_history"}
@@ -96,10 +87,7 @@ def test_filters(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) -> None:
 
 
 def _folder_message(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
-    monkeypatch.setenv("LABUI_TAXONOMY", str(folder))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
+    at = open_app(monkeypatch, folder)
     assert not at.get("plotly_chart")
     sidebar, main = [e.value for e in at.sidebar.error], [e.value for e in at.main.error]
     assert len(sidebar) == 1 and sidebar == main, "one plain message, in the sidebar and on the page"
@@ -116,7 +104,7 @@ def test_bad_folder_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 
 def test_changing_folder(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path, tmp_path: Path) -> None:
     """Typing another folder (the sidebar input's key) switches the page; a bad one gives a message."""
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     at.session_state["taxonomy_path"] = str(tmp_path / "nowhere")
     at.run()
     assert not at.exception and not at.get("plotly_chart")
@@ -148,7 +136,7 @@ def test_seed_html_is_text(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Pat
     leaf_dir = sample_taxonomy / "compositional_skills" / "markup" / "html_seed"
     leaf_dir.mkdir(parents=True)
     (leaf_dir / "qna.yaml").write_text(HTML_LEAF, encoding="utf-8")
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     at.selectbox(key=KEY_LEAF).set_value("compositional_skills/markup/html_seed").run()
     assert not at.exception
     texts = [t.value for t in at.text]
@@ -160,7 +148,7 @@ def test_seed_html_is_text(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Pat
 
 
 def test_open_in_editor(monkeypatch: pytest.MonkeyPatch, real_taxonomy: Path) -> None:
-    at = _app(monkeypatch, real_taxonomy)
+    at = open_app(monkeypatch, real_taxonomy)
     at.selectbox(key=KEY_LEAF).set_value(BROKEN).run()
     at.button(key="tx_open_editor").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -10,18 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from labui.errors import UsageError
 from labui.ui import identity, nav
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, taxonomy: Path, query: dict[str, str] | None = None) -> AppTest:
-    monkeypatch.setenv("LABUI_TAXONOMY", str(taxonomy))
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.ui.support import open_app
 
 
 def _box(at: AppTest) -> object:
@@ -59,7 +48,7 @@ def test_bad_names_are_refused_saying_why(typed: str, why: str) -> None:
 def test_the_name_is_kept_across_pages_and_a_refresh(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path
 ) -> None:
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     box = at.sidebar.text_input(key=identity.KEY_BOX)
     assert box.label == "Your name" and box.value == ""
     assert nav.QUERY_NAME not in at.query_params
@@ -73,7 +62,7 @@ def test_the_name_is_kept_across_pages_and_a_refresh(
         assert at.sidebar.text_input(key=identity.KEY_BOX).value == "ana", page
         assert at.query_params[nav.QUERY_NAME] == "ana", page  # a page switch does not drop it
     # A refresh: a new session with only the URL.
-    again = _app(monkeypatch, sample_taxonomy, {nav.QUERY_NAME: "ana"})
+    again = open_app(monkeypatch, sample_taxonomy, query={nav.QUERY_NAME: "ana"})
     assert again.sidebar.text_input(key=identity.KEY_BOX).value == "ana"
     assert again.session_state[nav.KEY_USER_NAME] == "ana"
     # Emptied: no name, and the URL forgets it.
@@ -85,7 +74,7 @@ def test_the_name_is_kept_across_pages_and_a_refresh(
 def test_a_bad_name_is_refused_and_the_old_one_kept(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path
 ) -> None:
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     at.sidebar.text_input(key=identity.KEY_BOX).set_value("ana").run()
     at.sidebar.text_input(key=identity.KEY_BOX).set_value("a" * 80).run()
     assert at.session_state[nav.KEY_USER_NAME] == "ana"
@@ -97,7 +86,7 @@ def test_a_bad_name_is_refused_and_the_old_one_kept(
 
 
 def test_a_bad_name_in_the_link_is_not_used(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path) -> None:
-    at = _app(monkeypatch, sample_taxonomy, {nav.QUERY_NAME: "ana\u0007"})
+    at = open_app(monkeypatch, sample_taxonomy, query={nav.QUERY_NAME: "ana\u0007"})
     assert at.session_state[nav.KEY_USER_NAME] == ""
     assert nav.QUERY_NAME not in at.query_params
     (why,) = _errors(at)
@@ -106,7 +95,7 @@ def test_a_bad_name_in_the_link_is_not_used(monkeypatch: pytest.MonkeyPatch, sam
 
 def test_a_hostile_name_is_shown_as_text(monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path) -> None:
     evil = "![x](http://evil.example/p.png)"
-    at = _app(monkeypatch, sample_taxonomy, {nav.QUERY_NAME: evil})
+    at = open_app(monkeypatch, sample_taxonomy, query={nav.QUERY_NAME: evil})
     assert at.session_state[nav.KEY_USER_NAME] == evil
     at.switch_page(nav.PAGE_REVIEW).run()
     said = [c.value for c in at.caption if "Deciding as" in c.value]

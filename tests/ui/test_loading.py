@@ -12,17 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labui.ui import nav, state
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, taxonomy: Path) -> AppTest:
-    monkeypatch.setenv("LABUI_TAXONOMY", str(taxonomy))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.ui.support import open_app
 
 
 def _leaves_metric(at: AppTest) -> str | None:
@@ -65,11 +55,9 @@ def test_a_cancelled_load_stays_cancelled_until_load_again(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path
 ) -> None:
     n = len(list(sample_taxonomy.rglob("qna.yaml")))
-    monkeypatch.setenv("LABUI_TAXONOMY", str(sample_taxonomy))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[state.KEY_CANCELLED] = _cancelled(sample_taxonomy, 3, n)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app(
+        monkeypatch, sample_taxonomy, state={state.KEY_CANCELLED: _cancelled(sample_taxonomy, 3, n)}
+    )
     message = f"Loading cancelled after 3 of {n} leaves."
     assert [w.value for w in at.sidebar.warning] == [message]
     assert any(message in w.value for w in at.main.warning), "the page says why it shows nothing"
@@ -86,7 +74,7 @@ def test_a_cancelled_load_stays_cancelled_until_load_again(
 def test_back_to_the_taxonomy_loaded_before(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path, real_taxonomy: Path
 ) -> None:
-    at = _app(monkeypatch, real_taxonomy)
+    at = open_app(monkeypatch, real_taxonomy)
     assert _leaves_metric(at) == "148"
     # Another folder typed, its load cancelled: the one before is one click away, still loaded.
     # (As the click's run finds it: the box holds the new folder, whose change was already handled.)
@@ -106,10 +94,9 @@ def test_typing_another_folder_clears_a_cancel(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path, real_taxonomy: Path
 ) -> None:
     n = len(list(sample_taxonomy.rglob("qna.yaml")))
-    monkeypatch.setenv("LABUI_TAXONOMY", str(sample_taxonomy))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[state.KEY_CANCELLED] = _cancelled(sample_taxonomy, 1, n)
-    at.run()
+    at = open_app(
+        monkeypatch, sample_taxonomy, state={state.KEY_CANCELLED: _cancelled(sample_taxonomy, 1, n)}
+    )
     folder = at.sidebar.text_input(key=nav.KEY_TAXONOMY_PATH)
     # The same folder again (Streamlit can report a change that is none): still cancelled.
     folder.set_value(str(sample_taxonomy) + "/").run()
@@ -129,7 +116,7 @@ def test_a_big_tree_waits_for_a_click_before_its_chart(
     n = len(list(sample_taxonomy.rglob("qna.yaml")))
     monkeypatch.setattr(taxonomy_view, "CHART_MAX_LEAVES", n - 1)  # "big" at the sample's size
     monkeypatch.setattr(taxonomy_view, "STYLED_ROWS_MAX", n - 1)  # the plain table, every row
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     assert not at.get("plotly_chart"), "no figure built before it is asked for"
     assert _leaves_metric(at) == str(n), "the summary is there"
     (table,) = at.dataframe

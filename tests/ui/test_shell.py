@@ -9,9 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labui.ui import nav
+from tests.ui.support import ROOT, open_app
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE_FILES = sorted((ROOT / "pages").glob("*.py"))
 
 
@@ -42,18 +41,10 @@ def test_every_page_file_is_in_the_navigation_and_runs_the_shell() -> None:
         assert any(f.attr == "page" and getattr(f.value, "id", "") == "shell" for f in funcs), path
 
 
-def _app(monkeypatch: pytest.MonkeyPatch, taxonomy: Path) -> AppTest:
-    monkeypatch.setenv("LABUI_TAXONOMY", str(taxonomy))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_the_shell_draws_the_sidebar_and_the_default_page(
     monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path
 ) -> None:
-    at = _app(monkeypatch, sample_taxonomy)
+    at = open_app(monkeypatch, sample_taxonomy)
     folder = at.sidebar.text_input(key=nav.KEY_TAXONOMY_PATH)
     assert folder.value == str(sample_taxonomy)
     assert any("leaves" in m.value for m in at.sidebar.markdown)
@@ -63,7 +54,7 @@ def test_the_shell_draws_the_sidebar_and_the_default_page(
 
 def test_a_hostile_folder_name_is_shown_as_text(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bad = tmp_path / "![x](http:__h_x.png)"
-    at = _app(monkeypatch, bad)
+    at = open_app(monkeypatch, bad)
     (message,) = [e.value for e in at.sidebar.error]
     assert "does not exist" in message and "](http" not in message
 
