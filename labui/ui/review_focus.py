@@ -8,22 +8,28 @@ PII highlight); the open sample is kept in the URL (?sample=ID) so a refresh com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from labui.errors import LabuiError
 from labui.export.promote import promote_sample
 from labui.review import decisions
 from labui.store.db import Store
 from labui.store.review import (
+    COUNT_CAP,
+    STATUSES,
+    Decision,
     Filter,
     Flag,
     current_decision,
     flags_for,
     get_sample,
     next_after,
+    page_counts,
     review_history,
     set_mark,
     undo,
@@ -253,9 +259,15 @@ def _buttons(store: Store) -> None:
         )
 
 
-@st.fragment
-def focus(store: Store, root: Path) -> None:
-    """One sample with its evidence and the keyboard actions; reruns alone."""
+@dataclass(frozen=True)
+class _Shown:
+    sample: SampleRow
+    decision: Decision | None
+    text: tuple[str, str, str | None]  # (question, answer, context) with the reviewer's edit
+
+
+def _head(store: Store) -> _Shown | None:
+    """The message, then the open sample (or "nothing left" with Undo); returns what was shown."""
     ss = st.session_state
     if ss.get(KEY_MESSAGE):
         st.info(md_escape(ss[KEY_MESSAGE]))
@@ -267,7 +279,7 @@ def focus(store: Store, root: Path) -> None:
     if sample is None:
         st.write("Nothing left in this filter.")
         st.button("Undo", key="rv_undo_empty", shortcut="u", on_click=act, args=(store, "undo"))
-        return
+        return None
     dec = current_decision(store, sample.id)
     st.subheader(f"Sample #{sample.id} · {dec.status if dec else 'new'}")
     q, a, c = decisions.effective_text(store, sample.id)
@@ -285,7 +297,37 @@ def focus(store: Store, root: Path) -> None:
                 show(text)
     if not reviewer():
         st.warning("Give your name (in the sidebar, or above) to accept, reject or edit.")
+    return _Shown(sample, dec, (q, a, c))
+
+
+def draw_counts(slot: DeltaGenerator, store: Store) -> None:
+    """The page filter's counts per status in `slot` (outside the fragment: it is replaced whole)."""
+    counts, capped = page_counts(store, page_filter())
+    with slot.container():
+        if capped:  # a flag or search filter: counted up to a cap, not over every match
+            st.metric("matches", f"{COUNT_CAP:,}+")
+        else:
+            for col, status in zip(st.columns(4), STATUSES, strict=True):
+                col.metric(status, f"{counts[status]:,}")
+
+
+@st.fragment
+def focus(store: Store, root: Path, counts: DeltaGenerator) -> None:
+    """One sample with its evidence and the keyboard actions; reruns alone, and redraws the page's
+    counts in `counts` (a decision changes them)."""
+    ss = st.session_state
+    # Everything above the toolbar varies (a message, a context, a warning), so it is drawn in one slot:
+    # the toolbar then keeps its place in the page from run to run. Streamlit sends a run's elements by
+    # position, so a toolbar that moved would be replaced by the text drawn where it was and unmounted,
+    # with its key bindings, until the run reached it: a key pressed in that gap was dropped.
+    with st.container():
+        shown = _head(store)
+    if shown is None:
+        draw_counts(counts, store)
+        return
+    sample, dec, (q, a, c) = shown.sample, shown.decision, shown.text
     _buttons(store)
+    draw_counts(counts, store)  # after the toolbar: the next sample and its keys come first
     if dec is not None and dec.status in ("accepted", "edited"):
         st.button(
             "Promote to seed",

@@ -22,12 +22,10 @@ from labui.review.gates import GATES, run_gates
 from labui.review.similar import similar
 from labui.store.db import Store
 from labui.store.review import (
-    COUNT_CAP,
     STATUSES,
     Filter,
     decision_counts,
     flags_for,
-    page_counts,
     queue_page,
     status_counts,
 )
@@ -308,18 +306,16 @@ def review_page() -> None:
         ss[rf.KEY_CURRENT] = int(st.query_params[nav.QUERY_SAMPLE])  # a refresh comes back to it
     if nav.KEY_REVIEW_RUN in ss:
         ss[rf.KEY_RUNS] = [ss.pop(nav.KEY_REVIEW_RUN)]
-    _who()
+    with (
+        st.container()
+    ):  # one slot: the name box and its refusal come and go, the tabs below keep their place
+        _who()
     _filters(store)
     flt = rf.page_filter()
-    counts, capped = page_counts(store, flt)
-    if capped:  # a flag or search filter: counted up to a cap, not over every match
-        st.metric("matches", f"{COUNT_CAP:,}+")
-    else:
-        for col, status in zip(st.columns(4), STATUSES, strict=True):
-            col.metric(status, f"{counts[status]:,}")
+    counts = st.empty()  # drawn by the focus view, so a decision there updates them too
     tabs = st.tabs(["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"])
     with tabs[0]:
-        rf.focus(store, tx.root)
+        rf.focus(store, tx.root, counts)
     with tabs[1]:
         _queue(store, flt)
     with tabs[2]:

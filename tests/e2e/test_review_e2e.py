@@ -71,6 +71,11 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     _key(page, "x")  # reject
     page.get_by_text(f"Sample #{ids[2]} · new").wait_for(timeout=TIMEOUT)
     assert _status(store, ids[1]) == "rejected"
+    # The counts above the tabs follow the decisions made in the focus view, drawn once, not stacked.
+    metrics = page.get_by_test_id("stMetric")
+    for status, n in (("new", 5), ("accepted", 1), ("rejected", 1)):
+        metrics.filter(has_text=status).get_by_text(str(n), exact=True).wait_for(timeout=TIMEOUT)
+    expect(metrics).to_have_count(4)
     _key(page, "u")  # undo brings the rejected one back
     page.get_by_text(f"Sample #{ids[1]} · new").wait_for(timeout=TIMEOUT)
     assert _status(store, ids[1]) == "new"
