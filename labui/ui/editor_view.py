@@ -31,11 +31,12 @@ def render() -> None:
     if tx is None:
         return
     store = es.store_for(str(tx.root))
-    editor_open.follow_owner(tx, store)  # also puts this tab's draft token in the URL
-    editor_open.incoming(tx, store)
-    st.session_state.pop(es.KEY_FULL_RERUN, None)
-    editor_open.picker(tx, store)
-    editor_open.others_notice(tx, store)
+    with st.container():  # one slot for what varies above the workspace (a notice comes and goes)
+        editor_open.follow_owner(tx, store)  # also puts this tab's draft token in the URL
+        editor_open.incoming(tx, store)
+        st.session_state.pop(es.KEY_FULL_RERUN, None)
+        editor_open.picker(tx, store)
+        editor_open.others_notice(tx, store)
     _workspace(tx)
 
 
@@ -45,13 +46,16 @@ def _workspace(tx: Taxonomy) -> None:
     if ss.pop(es.KEY_FULL_RERUN, False):
         st.rerun(scope="app")  # a callback opened another leaf: the picker and the URL must follow
     store = es.store_for(str(tx.root))
+    # What comes and goes above the forms (a message, a conflict) is drawn in one slot, so the forms
+    # keep their place: moved, every field would be remounted, losing the cursor of someone typing.
+    notes = st.container()
     flash = ss.pop(es.KEY_FLASH, None)
     if flash:
-        getattr(st, flash[0])(flash[1])
+        getattr(notes, flash[0])(flash[1])
     model = es.model()
     if model is None:
         if es.KEY_OTHERS not in ss:
-            st.info(
+            notes.info(
                 "Open a leaf above, or start a new one. Edits are kept as a draft in the workspace until you save.",
                 icon=":material/edit_note:",
             )
@@ -64,7 +68,8 @@ def _workspace(tx: Taxonomy) -> None:
     placed = Placed(model, leaf)
     conflict = ss.get(es.KEY_CONFLICT)
     if conflict:
-        editor_save.conflict_view(tx, store, conflict)
+        with notes:
+            editor_save.conflict_view(tx, store, conflict)
     left, right = st.columns([3, 2], gap="large")
     with left:
         header_fields(model, placed)

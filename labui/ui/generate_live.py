@@ -151,7 +151,8 @@ def _body(tx: Taxonomy, store: Store, run_id: int, was_running: bool) -> None:
     )
     c[4].metric("Tokens", f"{s['tokens']['prompt'] + s['tokens']['completion']:,}")
     c[5].metric("ETA", _eta(job, s["requested"] - s["samples"]))
-    _warnings(leaves)
+    with st.container():  # one slot: warnings come during a run, the Cancel button below keeps its place
+        _warnings(leaves)
     st.dataframe(_leaf_table(leaves, job), hide_index=True, use_container_width=True)
     b = st.columns(3)
     if job is not None and job.running:

@@ -328,8 +328,9 @@ def focus(store: Store, root: Path, counts: DeltaGenerator) -> None:
     sample, dec, (q, a, c) = shown.sample, shown.decision, shown.text
     _buttons(store)
     draw_counts(counts, store)  # after the toolbar: the next sample and its keys come first
+    promote_slot = st.container()  # comes and goes with the status: the reason box below stays put
     if dec is not None and dec.status in ("accepted", "edited"):
-        st.button(
+        promote_slot.button(
             "Promote to seed",
             key="rv_promote",
             shortcut="p",

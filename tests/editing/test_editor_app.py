@@ -13,6 +13,7 @@ from labui.editing import LeafModel, drafts
 from labui.store import Store
 from labui.taxonomy.load import load_taxonomy
 from labui.ui.editor_status import KEY_WAITED
+from tests.ui.support import place
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/editor.py"
@@ -77,6 +78,25 @@ def test_open_edit_and_see_problems_beside_the_field(sample_taxonomy: Path) -> N
     assert leaf is not None and leaf.errors == 0
     assert leaf.seeds[2].answer == "A new answer\nin two lines\n"
     assert any("Saved" in s.value for s in at.success)
+
+
+def test_the_forms_keep_their_place_when_a_message_comes_and_goes(sample_taxonomy: Path) -> None:
+    """ "Saved" shows above the forms once; on the next edit it is gone. Had the forms moved up then,
+    every field would have been remounted under the cursor of the person typing."""
+    at = _app(sample_taxonomy, editor_leaf=HAIKU)
+    seed = _model(at).seeds[1]
+    answer = _key(at, f"s.{seed.id}.answer")
+    at.text_area(key=answer).set_value("A new answer").run()
+    before = place(at.main, answer)
+    _button(at, "Save").click().run()
+    assert any("Saved" in s.value for s in at.success)
+    answer = _key(at, f"s.{_model(at).seeds[1].id}.answer")  # a save opens the leaf afresh
+    with_message = place(at.main, answer)
+    at.text_area(key=answer).set_value("Another answer").run()
+    assert not any("Saved" in s.value for s in at.success)
+    after = place(at.main, answer)
+    assert None not in (before, with_message, after)
+    assert before == with_message == after, (before, with_message, after)
 
 
 def test_seed_cards_add_duplicate_move_remove(sample_taxonomy: Path) -> None:

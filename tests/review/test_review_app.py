@@ -12,6 +12,7 @@ from labui.store import Store
 from labui.store.review import Filter, current_decision, decide, status_counts
 from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH, KEY_USER_NAME
 from tests.review.support import LEAF, add_run, add_samples, clean
+from tests.ui.support import place
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "review.py")
 
@@ -135,17 +136,6 @@ def test_a_key_pressed_while_the_next_sample_is_drawn_acts_on_that_sample(
     assert at.session_state["rv_current"] == ids[2]
 
 
-def _place(node: Any, key: str, trail: tuple[int, ...] = ()) -> tuple[int, ...] | None:
-    """Where the widget with `key` sits in the page: its index in each block from the top down."""
-    if getattr(node, "key", None) == key:
-        return trail
-    for index, child in getattr(node, "children", {}).items():
-        found = _place(child, key, (*trail, index))
-        if found is not None:
-            return found
-    return None
-
-
 def test_the_toolbar_keeps_its_place_whatever_is_drawn_above_it(store: Store, sample_taxonomy: Path) -> None:
     """Streamlit sends a run's elements by position: a toolbar that moved down (a message, a context,
     the name box) was replaced by the text drawn at its old place and unmounted with its key bindings
@@ -160,16 +150,16 @@ def test_the_toolbar_keeps_its_place_whatever_is_drawn_above_it(store: Store, sa
     )
     places = {}
     at = _app(sample_taxonomy)
-    places["first sample, no message"] = _place(at.main, "rv_accept")
+    places["first sample, no message"] = place(at.main, "rv_accept")
     for step in ("accepted, with a message", "rejected, a context next", "marked, a long context next"):
         verb = {"accepted": "rv_accept", "rejected": "rv_reject", "marked": "rv_mark"}[step.split(",")[0]]
         _button(at, verb).click().run()
         assert not at.exception, [e.value for e in at.exception]
-        places[step] = _place(at.main, "rv_accept")
+        places[step] = place(at.main, "rv_accept")
     assert at.session_state["rv_current"] == ids[3]
     nameless = _app(sample_taxonomy, name="")  # the name box above, the warning in the focus view
     assert [t for t in nameless.text_input if t.key == "rv_reviewer"]
-    places["no name"] = _place(nameless.main, "rv_accept")
+    places["no name"] = place(nameless.main, "rv_accept")
     assert None not in places.values(), places
     assert len(set(places.values())) == 1, places
 

@@ -32,3 +32,16 @@ def open_app(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def place(node: Any, key: str, trail: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where the widget with `key` sits in the page: its index in each block from the top down.
+    Streamlit sends a run's elements by that place and keeps a block's children only when the same
+    kind of block arrives there, so a widget whose place changes between runs is remounted."""
+    if getattr(node, "key", None) == key:
+        return trail
+    for index, child in getattr(node, "children", {}).items():
+        found = place(child, key, (*trail, index))
+        if found is not None:
+            return found
+    return None
