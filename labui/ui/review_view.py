@@ -313,7 +313,11 @@ def review_page() -> None:
     _filters(store)
     flt = rf.page_filter()
     counts = st.empty()  # drawn by the focus view, so a decision there updates them too
-    tabs = st.tabs(["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"])
+    # Opening a tab reruns the page: decisions made in the focus view (a fragment) since the last
+    # full run would otherwise leave the queue, trash and agreement tabs showing what was before them.
+    tabs = st.tabs(
+        ["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"], key="rv_tab", on_change="rerun"
+    )
     with tabs[0]:
         rf.focus(store, tx.root, counts)
     with tabs[1]:

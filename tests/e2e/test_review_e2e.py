@@ -76,6 +76,12 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     for status, n in (("new", 5), ("accepted", 1), ("rejected", 1)):
         metrics.filter(has_text=status).get_by_text(str(n), exact=True).wait_for(timeout=TIMEOUT)
     expect(metrics).to_have_count(4)
+    # So do the other tabs: opening one reruns the page (the trash holds the sample just rejected).
+    page.get_by_role("tab", name="Trash").click()
+    expect(page.get_by_role("button", name="Restore")).to_have_count(1, timeout=TIMEOUT)
+    page.get_by_role("tab", name="Focus").click()
+    wait_idle(page)
+    page.get_by_text(f"Sample #{ids[2]} · new").wait_for(timeout=TIMEOUT)
     _key(page, "u")  # undo brings the rejected one back
     page.get_by_text(f"Sample #{ids[1]} · new").wait_for(timeout=TIMEOUT)
     assert _status(store, ids[1]) == "new"
