@@ -105,7 +105,12 @@ def check_exportable(counts: dict[str, dict[str, int]], options: ExportOptions) 
     if total == 0:
         new = sum(by.get("new", 0) for by in counts.values())
         rejected = sum(by.get("rejected", 0) for by in counts.values())
-        hint = " or pass --include-unreviewed" if new and not options.include_unreviewed else ""
+        # Said to the CLI and the Export page alike: the page's checkbox and the flag, by name.
+        hint = (
+            ", or include the samples nobody reviewed (--include-unreviewed)"
+            if new and not options.include_unreviewed
+            else ""
+        )
         raise UsageError(
             f"nothing accepted to export: {new:,} samples not reviewed, {rejected:,} rejected; "
             f"accept samples on the Review page{hint}"
