@@ -25,6 +25,8 @@ from labui.store.review import (
     STATUSES,
     Filter,
     decision_counts,
+    diversity_rows,
+    flag_counts,
     flags_for,
     queue_page,
     status_counts,
@@ -181,7 +183,7 @@ def _tick(bar: Any, step: str, done: int, total: int) -> None:
     bar.progress(min(1.0, done / max(1, total)), text=step)
 
 
-def _gates_panel(store: Store, flt: Filter) -> None:
+def _gates_panel(store: Store, flt: Filter, is_open: bool) -> None:
     ss = st.session_state
     cols = st.columns(2)
     cols[0].button(
@@ -221,6 +223,29 @@ def _gates_panel(store: Store, flt: Filter) -> None:
             error(str(exc))
         bar.empty()
     _show_note(KEY_GATES_NOTE)
+    if is_open:
+        _flags_now(store, flt)
+
+
+def _flags_now(store: Store, flt: Filter) -> None:
+    """What the gates found so far (on arrival, from the CLI or this tab), for the page filter."""
+    counts = sorted(flag_counts(store, flt).items(), key=lambda kv: (-kv[1], kv[0]))
+    st.subheader("Flags now")
+    if counts:
+        st.dataframe(
+            pd.DataFrame([{"flag": gate, "samples": n} for gate, n in counts]),
+            hide_index=True,
+            width=480,  # two short columns: not stretched across the page
+            column_config={"samples": st.column_config.NumberColumn(format="localized")},
+        )
+        st.caption("Samples of this filter with each flag; pick a flag under Filters to review them.")
+    else:
+        st.caption("No sample in this filter carries a flag.")
+    for d in diversity_rows(store, flt.run_ids):
+        if d.warning:
+            st.warning(
+                md_escape(f"{d.leaf_path} (run {d.run_id}): {d.warning}"), icon=":material/scatter_plot:"
+            )
 
 
 def _similar_panel(store: Store, flt: Filter) -> None:
@@ -327,7 +352,7 @@ def review_page() -> None:
     with tabs[3]:
         _bulk_panel(store, flt)
     with tabs[4]:
-        _gates_panel(store, flt)
+        _gates_panel(store, flt, bool(tabs[4].open))  # its summary is counted only when it is shown
     with tabs[5]:
         _similar_panel(store, flt)
     with tabs[6]:

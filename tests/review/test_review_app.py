@@ -8,6 +8,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from labui.review.arrival import gate_arrivals
 from labui.store import Store
 from labui.store.review import Filter, current_decision, decide, status_counts
 from labui.ui.nav import KEY_SHELL_STARTED, KEY_TAXONOMY_PATH, KEY_USER_NAME
@@ -210,3 +211,25 @@ def test_bulk_and_gates_say_what_they_did_where_they_were_clicked(
     _button(at, "rv_bulk_accept").click().run()
     assert status_counts(store, Filter())["accepted"] == 4
     assert any("Bulk accept: 4 sample(s) changed" in s for s in _said(at.tabs[3].info))
+
+
+def test_the_gates_tab_shows_the_flags_found_so_far_for_the_filter(
+    store: Store, sample_taxonomy: Path
+) -> None:
+    """Gates ran on arrival (or from the CLI): the Gates tab says what they found without a new run."""
+    run = add_run(store)
+    base = clean(3)
+    add_samples(
+        store, run, [*base, base[0], {"question": "Mail?", "answer": "Write to bob@example.com now."}]
+    )
+    gate_arrivals(store)
+    at = _app(sample_taxonomy)
+    assert not [s for s in at.subheader if s.value == "Flags now"]  # counted only when the tab is open
+    at.session_state["rv_tab"] = "Gates"
+    at.run()
+    assert [s for s in at.subheader if s.value == "Flags now"]
+    table = at.dataframe[-1].value
+    assert dict(zip(table["flag"], table["samples"], strict=True)) == {"exact_duplicate": 1, "pii": 1}
+    at.text_input(key="rv_search").set_value("bob").run()  # the page filter narrows it
+    table = at.dataframe[-1].value
+    assert dict(zip(table["flag"], table["samples"], strict=True)) == {"pii": 1}
