@@ -28,6 +28,7 @@ from labui.store.review import (
     diversity_rows,
     flag_counts,
     flags_for,
+    page_counts,
     queue_page,
     status_counts,
 )
@@ -109,7 +110,22 @@ def _filters(store: Store) -> None:
             cols[3].button("Clear the picked samples", on_click=ss.__setitem__, args=(rf.KEY_IDS, []))
 
 
-def _queue(store: Store, flt: Filter) -> None:
+KEY_TAB = "rv_tab"  # the open tab (a widget key: a callback may open another)
+KEY_QUEUE = "rv_queue"  # the queue table's selection
+KEY_QUEUE_IDS = "rv_queue_ids"  # the sample ids of its rows, in order, as last drawn
+
+
+def _open_from_queue() -> None:
+    """A row picked in the queue opens in the focus view."""
+    ss = st.session_state
+    rows = ss[KEY_QUEUE].selection.rows if KEY_QUEUE in ss else []
+    ids = ss.get(KEY_QUEUE_IDS) or []
+    if rows and 0 <= rows[0] < len(ids):
+        rf.open_sample(ids[rows[0]])
+        ss[KEY_TAB] = "Focus"
+
+
+def _queue(store: Store, flt: Filter, matches: int | None) -> None:
     rows = queue_page(store, flt, limit=PAGE_SIZE)
     flags = flags_for(store, [s.id for s, _ in rows])
     frame = pd.DataFrame(
@@ -117,14 +133,30 @@ def _queue(store: Store, flt: Filter) -> None:
             {
                 "id": s.id,
                 "status": d.status if d else "new",
+                "flags": ", ".join(sorted({f.gate for f in flags.get(s.id, [])})),
                 "leaf": s.leaf_path,
                 "question": s.question[:120],
-                "flags": ", ".join(sorted({f.gate for f in flags.get(s.id, [])})),
             }
             for s, d in rows
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")  # dataframe cells are text, never markdown
+    st.session_state[KEY_QUEUE_IDS] = [s.id for s, _ in rows]
+    st.dataframe(  # dataframe cells are text, never markdown
+        frame,
+        hide_index=True,
+        width="stretch",
+        key=KEY_QUEUE,
+        on_select=_open_from_queue,
+        selection_mode="single-row",
+    )
+    shown = len(rows)
+    if matches is None or matches > shown:
+        more = "more" if matches is None else f"{matches:,}"
+        st.caption(
+            f"The first {shown:,} of {more} matches; narrow the filters to see others. Pick a row to open it."
+        )
+    else:
+        st.caption("Pick a row to open it in the focus view.")
     per_leaf = decision_counts(store, flt.run_ids)
     if per_leaf:
         st.caption("Progress per leaf")
@@ -341,12 +373,13 @@ def review_page() -> None:
     # Opening a tab reruns the page: decisions made in the focus view (a fragment) since the last
     # full run would otherwise leave the queue, trash and agreement tabs showing what was before them.
     tabs = st.tabs(
-        ["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"], key="rv_tab", on_change="rerun"
+        ["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"], key=KEY_TAB, on_change="rerun"
     )
     with tabs[0]:
         rf.focus(store, tx.root, counts)
     with tabs[1]:
-        _queue(store, flt)
+        by_status, capped = page_counts(store, flt)
+        _queue(store, flt, None if capped else sum(by_status.values()))
     with tabs[2]:
         _trash(store)
     with tabs[3]:

@@ -145,3 +145,26 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     assert page.title() != "pwned"
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href='http://evil.example']").count() == 0
+
+
+def test_a_row_picked_in_the_queue_opens_in_the_focus_view(
+    start_app: Any, page: Any, sample_taxonomy: Path, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "workspace" / DB_NAME)
+    ids = add_samples(store, add_run(store), clean(5))
+    server = start_app(sample_taxonomy)
+    page.goto(server.url + "/review")
+    page.get_by_text(f"Sample #{ids[0]} · new").wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    page.get_by_role("tab", name="Queue").click()
+    wait_text(page, "Pick a row to open it")
+    wait_idle(page)  # the rerun that opening the tab asked for is over
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for(timeout=TIMEOUT)
+    box = table.bounding_box()
+    assert box is not None
+    row_height = 35  # Streamlit's table rows (and its header) are 35 px high
+    # The row's selection box, in the left margin of the 4th row.
+    page.mouse.click(box["x"] + 12, box["y"] + row_height * 4 + row_height / 2)
+    page.get_by_text(f"Sample #{ids[3]} · new").wait_for(timeout=TIMEOUT)
+    expect(page.get_by_role("tab", name="Focus")).to_have_attribute("aria-selected", "true")
