@@ -32,6 +32,13 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--threshold", type=float, default=None, help="similarity at or above which an item is covered"
     )
+    p.add_argument(
+        "--samples",
+        choices=("none", "accepted", "all"),
+        default="none",
+        help="count generated samples as more examples of their leaf: the accepted (and edited) ones, "
+        "or all but the rejected (the newest 200 per leaf)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--model", default=None, help="sentence-transformers model name or local path")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cuda, mps or cpu")

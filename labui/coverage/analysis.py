@@ -15,7 +15,7 @@ progress and counts between them), and which the CLI feeds in batches streamed f
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -128,8 +128,10 @@ class Analysis:
         representation: str = DEFAULT_REPRESENTATION,
         keep_below: float | None = None,
         sample: int | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         check_representation(representation)
+        self.examples = examples  # leaf path → texts beyond its seeds (reviewed samples' questions)
         self.taxonomy = taxonomy
         self.key = taxonomy_key(taxonomy)
         self.embedder = embedder
@@ -151,7 +153,9 @@ class Analysis:
     def index(self, progress: Progress | None = None) -> TaxonomyIndex:
         """The taxonomy embedded (once; later calls return the same index)."""
         if self._index is None:
-            self._index = index_taxonomy(self.taxonomy, self.embedder, progress, self.representation)
+            self._index = index_taxonomy(
+                self.taxonomy, self.embedder, progress, self.representation, examples=self.examples
+            )
         return self._index
 
     def add(self, texts: Sequence[str], progress: Progress | None = None) -> None:

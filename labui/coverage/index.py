@@ -1,10 +1,14 @@
 """The taxonomy index: the texts that describe each leaf and their vectors, grouped by leaf.
 
-A leaf is described by its path words, its description and its seed questions."""
+A leaf is described by its path words, its description and its seed questions. Optionally also by
+examples beyond its seeds (the questions of its reviewed generated samples, handed in by the caller):
+they count when a real item is scored (under `blend` and `maxsim`, as more questions of the leaf),
+never in the seed metrics (count, diversity, overlaps), which judge what the curator wrote."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,6 +62,12 @@ class TaxonomyIndex:
     seed_vectors: np.ndarray  # (S, d), seeds of leaf i are rows seed_start[i]:seed_start[i + 1]
     seed_start: np.ndarray  # (L + 1,)
     representation: str = DEFAULT_REPRESENTATION
+    # Examples beyond the seeds, grouped by leaf like the seeds (none unless asked for).
+    example_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    example_start: np.ndarray | None = None  # (L + 1,); None: no examples
+
+    def example_count(self, i: int) -> int:
+        return 0 if self.example_start is None else int(self.example_start[i + 1] - self.example_start[i])
 
     @property
     def dim(self) -> int:
@@ -94,25 +104,38 @@ def index_taxonomy(
     progress: Progress | None = None,
     representation: str = DEFAULT_REPRESENTATION,
     with_answers: bool = False,
+    examples: Mapping[str, Sequence[str]] | None = None,
 ) -> TaxonomyIndex:
-    """Embed every leaf's describe text and seed questions in one batch (cached when `embedder` is)."""
+    """Embed every leaf's describe text and seed questions in one batch (cached when `embedder` is),
+    with `examples` (leaf path → texts) beyond the seeds when given."""
     check_representation(representation)
     leaves = list(taxonomy.leaves)
     describe = [describe_text(leaf) for leaf in leaves]
     seeds_per_leaf = [seed_texts(leaf, with_answers) for leaf in leaves]
     flat_seeds = [t for seeds in seeds_per_leaf for t in seeds]
-    vectors = embedder.encode(describe + flat_seeds, progress)
-    start = np.zeros(len(leaves) + 1, dtype=np.int64)
-    start[1:] = np.cumsum([len(s) for s in seeds_per_leaf])
+    extra_per_leaf = [[t for t in (examples or {}).get(leaf.path, ()) if t.strip()] for leaf in leaves]
+    flat_extra = [t for extra in extra_per_leaf for t in extra]
+    vectors = embedder.encode(describe + flat_seeds + flat_extra, progress)
+    start = _starts(seeds_per_leaf)
+    n_desc, n_seed = len(leaves), len(flat_seeds)
     return TaxonomyIndex(
         model=embedder.name,
         device=embedder.device,
         leaves=[leaf.path for leaf in leaves],
         kinds=[leaf.kind.value for leaf in leaves],
         describe=describe,
-        describe_vectors=np.ascontiguousarray(vectors[: len(leaves)]),
+        describe_vectors=np.ascontiguousarray(vectors[:n_desc]),
         seed_texts=flat_seeds,
-        seed_vectors=np.ascontiguousarray(vectors[len(leaves) :]),
+        seed_vectors=np.ascontiguousarray(vectors[n_desc : n_desc + n_seed]),
         seed_start=start,
         representation=representation,
+        example_vectors=np.ascontiguousarray(vectors[n_desc + n_seed :]),
+        example_start=_starts(extra_per_leaf) if flat_extra else None,
     )
+
+
+def _starts(groups: Sequence[Sequence[str]]) -> np.ndarray:
+    """Row offsets of consecutive groups: group i is rows out[i]:out[i + 1]."""
+    start = np.zeros(len(groups) + 1, dtype=np.int64)
+    start[1:] = np.cumsum([len(g) for g in groups])
+    return start

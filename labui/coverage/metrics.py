@@ -75,6 +75,7 @@ def leaf_metrics(
                 mean_similarity=float(sim_sum[i] / d) if d else None,
                 gap=gap_score(thin, d, max_demand),
                 overlaps=sorted(overlap_of.get(path, [])),
+                examples=index.example_count(i),
             )
         )
     return out

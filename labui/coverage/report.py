@@ -44,6 +44,7 @@ class LeafMetrics:
     mean_similarity: float | None  # over those items
     gap: float
     overlaps: list[str] = field(default_factory=list)
+    examples: int = 0  # texts beyond the seeds that scored items against it (reviewed samples' questions)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class LeafMetrics:
             "mean_similarity": None if self.mean_similarity is None else round(self.mean_similarity, 4),
             "gap": round(self.gap, 4),
             "overlaps": self.overlaps,
+            "examples": self.examples,
         }
 
 
@@ -267,6 +269,10 @@ def _short(text: str, width: int = 90) -> str:
 
 def format_text(report: CoverageReport, top: int = 15) -> str:
     lines = [f"encoder {report.model} on {report.device}; representation {report.representation}"]
+    examples = sum(m.examples for m in report.leaves)
+    if examples:
+        leaves = sum(1 for m in report.leaves if m.examples)
+        lines.append(f"{examples} generated samples of {leaves} leaves count as examples beyond the seeds")
     n = len(report.items)
     if n:
         lines.append(

@@ -69,6 +69,7 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
     from labui.coverage.report import format_text, write_json
     from labui.coverage.scoring import DEFAULT_THRESHOLD
     from labui.store import Store
+    from labui.store.review import EXAMPLE_STATUSES, example_questions
     from labui.taxonomy import check_root, load_taxonomy
 
     err = sys.stderr
@@ -95,11 +96,18 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
     encoder = SentenceTransformerEmbedder(
         args.model or DEFAULT_MODEL, device=args.device, batch_size=args.batch_size or DEFAULT_BATCH_SIZE
     )
-    embedder: Any = encoder if args.no_cache else CachedEmbedder(encoder, Store.for_taxonomy(root))
+    statuses = EXAMPLE_STATUSES[getattr(args, "samples", "none")]
+    # The workspace is opened only when needed: --no-cache alone leaves none behind.
+    store = Store.for_taxonomy(root) if statuses or not args.no_cache else None
+    embedder: Any = CachedEmbedder(encoder, store) if store is not None and not args.no_cache else encoder
+    examples = example_questions(store, statuses) if store is not None else {}
+    if examples:
+        n = sum(map(len, examples.values()))
+        err.write(f"labui: {n:,} generated samples of {len(examples):,} leaves count as examples\n")
     err.write(f"labui: encoder {encoder.name} on {encoder.device} ({encoder.backend})\n")
     progress = stage_progress(err)
     # Only the vectors of items under the threshold are kept: they are all clustering needs.
-    run = Analysis(tx, embedder, keep_below=threshold)
+    run = Analysis(tx, embedder, keep_below=threshold, examples=examples)
     run.index(lambda done, total: progress(STAGE_INDEX, done, total))
     if args.data:
         run.add_batches(batches, progress)

@@ -3,7 +3,8 @@
 How an item is scored against a leaf (the "leaf representation") was chosen by measurement on a
 hand-labelled held-out set of requests (bench/bench_representation.py; figures in README): the
 default `blend` is the mean of (a) the best cosine similarity to any one of the leaf's seed questions
-and (b) the cosine similarity to the leaf's describe text.
+(or its examples beyond the seeds, when the index has them) and (b) the cosine similarity to the
+leaf's describe text.
 """
 
 from __future__ import annotations
@@ -25,14 +26,23 @@ TOP_K = 3
 SCORE_CHUNK = 4096  # items scored per matrix product: bounds memory at chunk x seeds floats
 
 
-def _best_seed(index: TaxonomyIndex, sims: np.ndarray) -> np.ndarray:
-    """Per leaf, the maximum over its seed columns of `sims` (n, S); -1 for a leaf without seeds."""
-    out = np.full((sims.shape[0], len(index.leaves)), -1.0, dtype=np.float32)
-    counts = np.diff(index.seed_start)
+def _best_per_leaf(starts: np.ndarray, n_leaves: int, sims: np.ndarray) -> np.ndarray:
+    """Per leaf, the maximum over its columns of `sims` (n, S) grouped by `starts`; -1 for none."""
+    out = np.full((sims.shape[0], n_leaves), -1.0, dtype=np.float32)
+    counts = np.diff(starts)
     has = np.flatnonzero(counts > 0)
     if len(has):
-        out[:, has] = np.maximum.reduceat(sims, index.seed_start[has], axis=1)
+        out[:, has] = np.maximum.reduceat(sims, starts[has], axis=1)
     return out
+
+
+def _best_example(index: TaxonomyIndex, x: np.ndarray) -> np.ndarray:
+    """Per leaf, the best similarity to one of its seed questions or its examples beyond them."""
+    n_leaves = len(index.leaves)
+    best = _best_per_leaf(index.seed_start, n_leaves, x @ index.seed_vectors.T)
+    if index.example_start is not None:
+        best = np.maximum(best, _best_per_leaf(index.example_start, n_leaves, x @ index.example_vectors.T))
+    return best
 
 
 def leaf_scores(index: TaxonomyIndex, vectors: np.ndarray, representation: str | None = None) -> np.ndarray:
@@ -46,7 +56,7 @@ def leaf_scores(index: TaxonomyIndex, vectors: np.ndarray, representation: str |
     if rep == "centroid+describe":
         return x @ normalise(index.centroids() + index.describe_vectors).T
     desc = x @ index.describe_vectors.T
-    best = _best_seed(index, x @ index.seed_vectors.T)
+    best = _best_example(index, x)
     if rep == "maxsim":
         return np.maximum(best, desc)
     if rep == "blend":

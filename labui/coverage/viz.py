@@ -221,6 +221,7 @@ def leaves_frame(report: CoverageReport, limit: int | None = None) -> pd.DataFra
                 "leaf": m.path,
                 "gap": round(m.gap, 3),
                 "seeds": m.seed_count,
+                "samples": m.examples,  # generated samples counted as its examples (0 unless asked)
                 "diversity": round(m.diversity, 3),
                 "demand": m.demand,
                 "similarity": None if m.mean_similarity is None else round(m.mean_similarity, 3),
@@ -228,7 +229,7 @@ def leaves_frame(report: CoverageReport, limit: int | None = None) -> pd.DataFra
             }
             for m in rows
         ],
-        columns=["leaf", "gap", "seeds", "diversity", "demand", "similarity", "overlaps"],
+        columns=["leaf", "gap", "seeds", "samples", "diversity", "demand", "similarity", "overlaps"],
     )
     return safe_frame(frame)
 

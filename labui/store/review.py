@@ -176,6 +176,38 @@ def iter_reviewed(
         last = rows[-1][0]
 
 
+# Which generated samples coverage may count as more examples of their leaf (the CLI's --samples).
+EXAMPLE_STATUSES: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "accepted": ("accepted", "edited"),
+    "all": ("new", "accepted", "edited"),  # every sample nobody rejected
+}
+EXAMPLES_PER_LEAF = 200  # the newest of each leaf: bounded embedding work however big the workspace
+
+
+def example_questions(
+    store: Store, statuses: Sequence[str] = ("accepted", "edited"), per_leaf: int = EXAMPLES_PER_LEAF
+) -> dict[str, list[str]]:
+    """Leaf path → the questions (as edited, where edited) of its newest samples in `statuses`, at most
+    `per_leaf` each: what coverage counts beyond the seeds."""
+    if not statuses:
+        return {}
+    where, params = where_sql(Filter(statuses=tuple(statuses)))
+    with store.connect() as db:
+        rows = db.execute(
+            "SELECT leaf_path, question FROM ("
+            "SELECT s.leaf_path AS leaf_path, coalesce(d.question, s.question) AS question, "
+            "row_number() OVER (PARTITION BY s.leaf_path ORDER BY s.id DESC) AS k "
+            f"FROM {QUEUE_FROM} LEFT JOIN decisions d ON d.id = r.decision_id WHERE {where}"
+            ") WHERE k <= ? ORDER BY leaf_path, k",
+            (*params, per_leaf),
+        ).fetchall()
+    out: dict[str, list[str]] = {}
+    for leaf, question in rows:
+        out.setdefault(str(leaf), []).append(str(question))
+    return out
+
+
 def queue_page(
     store: Store, flt: Filter, *, offset: int = 0, limit: int = 50
 ) -> list[tuple[SampleRow, Decision | None]]:

@@ -39,6 +39,7 @@ KEY_MODEL = "cov_model"
 KEY_DEVICE = "cov_device"
 KEY_BATCH = "cov_batch"
 KEY_PENDING = "cov_pending"  # "Analyse coverage" was clicked; this run does it
+KEY_SAMPLES = "cov_samples"  # which generated samples count as examples of their leaf
 SOURCE_PATHS, SOURCE_UPLOAD, SOURCE_NONE = "Files on disk", "Upload", "No real data (taxonomy only)"
 
 
@@ -108,6 +109,27 @@ def _data_inputs() -> tuple[str, Any]:
     return source, None
 
 
+SAMPLE_CHOICES = {  # the radio's words → labui.store.review.EXAMPLE_STATUSES
+    "Seeds only": "none",
+    "Accepted samples too": "accepted",
+    "All samples but the rejected too": "all",
+}
+
+
+def _samples_input() -> str:
+    choice = st.radio(
+        "Generated samples",
+        tuple(SAMPLE_CHOICES),
+        key=KEY_SAMPLES,
+        horizontal=True,
+        help=(
+            "Count a leaf's generated samples (the newest 200 of each) as more of its examples: a real "
+            "request near one is covered. The seed figures (count, diversity, overlaps) stay the seeds'."
+        ),
+    )
+    return SAMPLE_CHOICES[choice]
+
+
 def _load_data(source: str, value: Any) -> RealData | None:
     fields = parse_fields(st.session_state.get(KEY_FIELDS, ""))
     if source == SOURCE_PATHS:
@@ -146,18 +168,25 @@ def _bar(
     return progress
 
 
-def _run(tx: Taxonomy, model: str, device: str, batch: int, data: RealData | None, label: str) -> CoverageRun:
+def _run(
+    tx: Taxonomy, model: str, device: str, batch: int, data: RealData | None, label: str, samples: str
+) -> CoverageRun:
     from labui.coverage.embed import CachedEmbedder
     from labui.store import Store
+    from labui.store.review import EXAMPLE_STATUSES, example_questions
 
     texts = data.texts if data else []
+    store = Store.for_taxonomy(tx.root)
+    examples = example_questions(store, EXAMPLE_STATUSES[samples])
     with st.status("Analysing coverage…", expanded=True) as status:
-        st.write(f"{len(tx.leaves):,} leaves · {len(texts):,} real items ({label})")
+        n = sum(map(len, examples.values()))
+        also = f" · {n:,} generated samples of {len(examples):,} leaves as examples" if examples else ""
+        st.write(f"{len(tx.leaves):,} leaves · {len(texts):,} real items ({label}){also}")
         status.update(label="Loading the encoder…")
-        embedder = CachedEmbedder(state.encoder(model, device, batch), Store.for_taxonomy(tx.root))
+        embedder = CachedEmbedder(state.encoder(model, device, batch), store)
         status.update(label="Embedding the taxonomy…")
         bar = st.progress(0.0, text="Embedding the taxonomy…")
-        run = Analysis(tx, embedder)
+        run = Analysis(tx, embedder, examples=examples)
         split = 0.3 if texts else 1.0
         run.index(_bar(bar, "Embedding the taxonomy", 0.0, split))
         if texts:
@@ -166,7 +195,7 @@ def _run(tx: Taxonomy, model: str, device: str, batch: int, data: RealData | Non
             run.add(texts[start : start + BATCH], _bar(bar, "Real data", split, 1.0, start, len(texts)))
         bar.empty()
         status.update(label="Analysis done", state="complete", expanded=False)
-    return CoverageRun(run, label, embedder.stats.hits, embedder.stats.misses)
+    return CoverageRun(run, label + also, embedder.stats.hits, embedder.stats.misses)
 
 
 def _ask() -> None:
@@ -184,6 +213,7 @@ def coverage_page() -> None:
         return
     model, device, batch = _settings()
     source, value = _data_inputs()
+    samples = _samples_input()
     result: CoverageRun | None = st.session_state.get(KEY_RESULT)
     # The click is recorded by its callback before the rerun, so it counts even under load.
     st.button("Analyse coverage", type="primary", icon=":material/radar:", key="cov_run", on_click=_ask)
@@ -195,7 +225,7 @@ def coverage_page() -> None:
                 if data
                 else "taxonomy only"
             )
-            result = st.session_state[KEY_RESULT] = _run(tx, model, device, batch, data, label)
+            result = st.session_state[KEY_RESULT] = _run(tx, model, device, batch, data, label, samples)
         except LabuiError as exc:
             error(str(exc))
             return

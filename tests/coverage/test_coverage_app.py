@@ -124,3 +124,30 @@ def test_hostile_rows_are_shown_as_text(
         assert "](http" not in value and "<img" not in value, value
     shown = " ".join(t.value for t in at.text)
     assert all(b.split(" ")[0] in shown for b in bad)  # the rows are there, as plain text
+
+
+def test_accepted_samples_count_as_examples_when_chosen(
+    monkeypatch: pytest.MonkeyPatch, sample_taxonomy: Path, tmp_path: Path
+) -> None:
+    from labui.store import Store
+    from labui.store.review import decide
+    from labui.ui.coverage_view import KEY_SAMPLES
+    from tests.coverage.test_examples import BREAD, REQUEST
+    from tests.review.support import LEAF, add_run, add_samples
+
+    store = Store.for_taxonomy(sample_taxonomy)
+    ids = add_samples(store, add_run(store), [{"question": q, "answer": "An answer."} for q in BREAD])
+    for sid in ids:
+        decide(store, sid, "accepted", reviewer="ana")
+    data = tmp_path / "requests.jsonl"
+    data.write_text(json.dumps({"instruction": REQUEST}) + "\n")
+    at = _coverage(monkeypatch, sample_taxonomy)
+    at.text_input(key=KEY_PATHS).set_value(str(data))
+    at.button(key="cov_run").click().run()
+    assert _metrics(at)["Covered"] == "0%"  # seeds only: no leaf is about bread
+    at.radio(key=KEY_SAMPLES).set_value("Accepted samples too")
+    at.button(key="cov_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Covered"] == "100%"
+    leaves = next(d.value for d in at.dataframe if "samples" in d.value.columns)
+    assert dict(zip(leaves["leaf"], leaves["samples"], strict=True))[LEAF] == 3
