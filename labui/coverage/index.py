@@ -65,6 +65,13 @@ class TaxonomyIndex:
     # Examples beyond the seeds, grouped by leaf like the seeds (none unless asked for).
     example_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     example_start: np.ndarray | None = None  # (L + 1,); None: no examples
+    example_texts: list[str] = field(default_factory=list)
+
+    @property
+    def example_leaf(self) -> np.ndarray:
+        if self.example_start is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.repeat(np.arange(len(self.leaves)), np.diff(self.example_start))
 
     def example_count(self, i: int) -> int:
         return 0 if self.example_start is None else int(self.example_start[i + 1] - self.example_start[i])
@@ -131,6 +138,7 @@ def index_taxonomy(
         representation=representation,
         example_vectors=np.ascontiguousarray(vectors[n_desc + n_seed :]),
         example_start=_starts(extra_per_leaf) if flat_extra else None,
+        example_texts=flat_extra,
     )
 
 

@@ -28,6 +28,7 @@ GAP_SCALE = [[0.0, "#d1fae5"], [0.25, "#86efac"], [0.5, "#fde047"], [0.75, "#fb9
 MAP_MAX_ITEMS = 4000  # items drawn on the map; more make the browser slow and the picture no clearer
 UNCOVERED_COLOR = "#dc2626"
 COVERED_COLOR = "#64748b"
+EXAMPLE_COLOR = "#0f766e"  # generated samples counted as examples: one colour, apart from the branches
 
 
 def hover_text(text: str, width: int = 70, limit: int = 300) -> str:
@@ -114,6 +115,32 @@ def branch_of(path: str, depth: int = 2) -> str:
     return "/".join(path.split("/")[:depth])
 
 
+def _examples(fig: go.Figure, index: TaxonomyIndex, xy: np.ndarray, max_items: int, seed: int) -> None:
+    """The generated samples the analysis counted as examples (a random sample beyond `max_items`)."""
+    import plotly.graph_objects as go
+
+    rows = np.arange(len(index.example_texts))
+    if len(rows) > max_items:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_items, replace=False))
+    leaf = index.example_leaf
+    fig.add_trace(
+        go.Scattergl(
+            x=xy[rows, 0],
+            y=xy[rows, 1],
+            mode="markers",
+            name=f"generated samples ({len(index.example_texts):,})",
+            legendgroup="examples",
+            legendgrouptitle_text="Counted as examples",
+            marker={"size": 5, "symbol": "diamond", "color": EXAMPLE_COLOR, "opacity": 0.55},
+            hovertext=[
+                f"<b>{html.escape(index.leaves[leaf[i]])}</b> (generated)<br>{hover_text(index.example_texts[i])}"
+                for i in rows
+            ],
+            hoverinfo="text",
+        )
+    )
+
+
 def map_figure(
     index: TaxonomyIndex,
     report: CoverageReport,
@@ -121,14 +148,16 @@ def map_figure(
     max_items: int = MAP_MAX_ITEMS,
     seed: int = 0,
 ) -> go.Figure:
-    """Seeds coloured by branch, real items over them (uncovered ones as red crosses), text on hover."""
+    """Seeds coloured by branch, generated samples counted as examples (when there are), real items over
+    them (uncovered ones as red crosses), text on hover."""
     import plotly.express as px
     import plotly.graph_objects as go
 
-    seed_xy, item_xy = pca_2d(index.seed_vectors, item_vectors) if len(index.seed_vectors) else (None, None)
     fig = go.Figure()
-    if seed_xy is None or item_xy is None:
+    if not len(index.seed_vectors):
         return fig
+    examples = index.example_vectors if len(index.example_texts) else index.seed_vectors[:0]
+    seed_xy, item_xy, example_xy = pca_2d(index.seed_vectors, item_vectors, examples)
     seed_leaf = index.seed_leaf
     branches = [branch_of(index.leaves[i]) for i in seed_leaf]
     palette = px.colors.qualitative.Set2 + px.colors.qualitative.Pastel1
@@ -154,6 +183,8 @@ def map_figure(
                 hoverinfo="text",
             )
         )
+    if len(index.example_texts):
+        _examples(fig, index, example_xy, max_items, seed)
     items = report.items
     shown = np.arange(len(items))
     if len(shown) > max_items:

@@ -151,3 +151,6 @@ def test_accepted_samples_count_as_examples_when_chosen(
     assert _metrics(at)["Covered"] == "100%"
     leaves = next(d.value for d in at.dataframe if "samples" in d.value.columns)
     assert dict(zip(leaves["leaf"], leaves["samples"], strict=True))[LEAF] == 3
+    traces = [d for c in at.get("plotly_chart") for d in json.loads(c.proto.spec)["data"]]
+    drawn = next(t for t in traces if t.get("name") == "generated samples (3)")  # on the map, with the seeds
+    assert len(drawn["hovertext"]) == 3 and all("(generated)" in h for h in drawn["hovertext"])
