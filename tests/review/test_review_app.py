@@ -59,6 +59,8 @@ def test_review_flow(store: Store, sample_taxonomy: Path) -> None:
     _button(at, "rv_save").click().run()
     dec = current_decision(store, ids[1])
     assert dec is not None and dec.status == "edited" and dec.answer == "A better answer."
+    at.session_state["rv_tab"] = "Trash"  # drawn only when open
+    at.run()
     _button(at, f"rv_restore_{ids[0]}").click().run()
     assert current_decision(store, ids[0]) is None
     at.number_input(key="rv_confirm").set_value(4).run()
