@@ -69,9 +69,7 @@ class TaxonomyIndex:
 
     @property
     def example_leaf(self) -> np.ndarray:
-        if self.example_start is None:
-            return np.zeros(0, dtype=np.int64)
-        return np.repeat(np.arange(len(self.leaves)), np.diff(self.example_start))
+        return np.zeros(0, dtype=np.int64) if self.example_start is None else _row_leaf(self.example_start)
 
     def example_count(self, i: int) -> int:
         return 0 if self.example_start is None else int(self.example_start[i + 1] - self.example_start[i])
@@ -85,7 +83,7 @@ class TaxonomyIndex:
 
     @property
     def seed_leaf(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.leaves)), np.diff(self.seed_start))
+        return _row_leaf(self.seed_start)
 
     def leaf_seed_vectors(self, i: int) -> np.ndarray:
         return self.seed_vectors[self.seed_start[i] : self.seed_start[i + 1]]
@@ -147,3 +145,8 @@ def _starts(groups: Sequence[Sequence[str]]) -> np.ndarray:
     start = np.zeros(len(groups) + 1, dtype=np.int64)
     start[1:] = np.cumsum([len(g) for g in groups])
     return start
+
+
+def _row_leaf(starts: np.ndarray) -> np.ndarray:
+    """The leaf of each row of rows grouped by `starts` (the inverse of `_starts`)."""
+    return np.repeat(np.arange(len(starts) - 1), np.diff(starts))

@@ -96,7 +96,7 @@ def run_coverage(args: argparse.Namespace, out: TextIO) -> int:
     encoder = SentenceTransformerEmbedder(
         args.model or DEFAULT_MODEL, device=args.device, batch_size=args.batch_size or DEFAULT_BATCH_SIZE
     )
-    statuses = EXAMPLE_STATUSES[getattr(args, "samples", "none")]
+    statuses = EXAMPLE_STATUSES[args.samples]
     # The workspace is opened only when needed: --no-cache alone leaves none behind.
     store = Store.for_taxonomy(root) if statuses or not args.no_cache else None
     embedder: Any = CachedEmbedder(encoder, store) if store is not None and not args.no_cache else encoder

@@ -115,28 +115,43 @@ def branch_of(path: str, depth: int = 2) -> str:
     return "/".join(path.split("/")[:depth])
 
 
-def _examples(fig: go.Figure, index: TaxonomyIndex, xy: np.ndarray, max_items: int, seed: int) -> None:
-    """The generated samples the analysis counted as examples (a random sample beyond `max_items`)."""
+def _points(
+    xy: np.ndarray, rows: Any, name: str, group: str, title: str, marker: dict[str, Any], hover: list[str]
+) -> go.Scattergl:
+    """One layer of the map: the points `rows` of `xy`, in a legend group, with text on hover."""
     import plotly.graph_objects as go
 
+    return go.Scattergl(
+        x=xy[rows, 0],
+        y=xy[rows, 1],
+        mode="markers",
+        name=name,
+        legendgroup=group,
+        legendgrouptitle_text=title,
+        marker=marker,
+        hovertext=hover,
+        hoverinfo="text",
+    )
+
+
+def _examples(fig: go.Figure, index: TaxonomyIndex, xy: np.ndarray, max_items: int, seed: int) -> None:
+    """The generated samples the analysis counted as examples (a random sample beyond `max_items`)."""
     rows = np.arange(len(index.example_texts))
     if len(rows) > max_items:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_items, replace=False))
     leaf = index.example_leaf
     fig.add_trace(
-        go.Scattergl(
-            x=xy[rows, 0],
-            y=xy[rows, 1],
-            mode="markers",
-            name=f"generated samples ({len(index.example_texts):,})",
-            legendgroup="examples",
-            legendgrouptitle_text="Counted as examples",
-            marker={"size": 5, "symbol": "diamond", "color": EXAMPLE_COLOR, "opacity": 0.55},
-            hovertext=[
+        _points(
+            xy,
+            rows,
+            f"generated samples ({len(index.example_texts):,})",
+            "examples",
+            "Counted as examples",
+            {"size": 5, "symbol": "diamond", "color": EXAMPLE_COLOR, "opacity": 0.55},
+            [
                 f"<b>{html.escape(index.leaves[leaf[i]])}</b> (generated)<br>{hover_text(index.example_texts[i])}"
                 for i in rows
             ],
-            hoverinfo="text",
         )
     )
 
@@ -164,23 +179,17 @@ def map_figure(
     for n, b in enumerate(sorted(set(branches))):
         rows = [i for i, x in enumerate(branches) if x == b]
         fig.add_trace(
-            go.Scattergl(
-                x=seed_xy[rows, 0],
-                y=seed_xy[rows, 1],
-                mode="markers",
-                name=b.replace("_", " "),
-                legendgroup="seeds",
-                legendgrouptitle_text="Seed questions, by branch",
-                marker={
-                    "size": 8,
-                    "color": palette[n % len(palette)],
-                    "line": {"width": 0.5, "color": "white"},
-                },
-                hovertext=[
+            _points(
+                seed_xy,
+                rows,
+                b.replace("_", " "),
+                "seeds",
+                "Seed questions, by branch",
+                {"size": 8, "color": palette[n % len(palette)], "line": {"width": 0.5, "color": "white"}},
+                [
                     f"<b>{html.escape(index.leaves[seed_leaf[i]])}</b><br>{hover_text(index.seed_texts[i])}"
                     for i in rows
                 ],
-                hoverinfo="text",
             )
         )
     if len(index.example_texts):
@@ -203,25 +212,18 @@ def map_figure(
         if not rows:
             continue
         fig.add_trace(
-            go.Scattergl(
-                x=item_xy[rows, 0],
-                y=item_xy[rows, 1],
-                mode="markers",
-                name=f"{name} ({sum(it.covered is covered for it in items)})",
-                legendgroup="items",
-                legendgrouptitle_text="Real data",
-                marker={
-                    "size": size,
-                    "symbol": symbol,
-                    "color": color,
-                    "line": {"width": 1.5, "color": color},
-                },
-                hovertext=[
+            _points(
+                item_xy,
+                rows,
+                f"{name} ({sum(it.covered is covered for it in items)})",
+                "items",
+                "Real data",
+                {"size": size, "symbol": symbol, "color": color, "line": {"width": 1.5, "color": color}},
+                [
                     f"<b>#{items[i].index}</b> {items[i].similarity:.2f} → {html.escape(items[i].leaf.rsplit('/', 1)[-1])}<br>"
                     f"{hover_text(items[i].text or '')}"
                     for i in rows
                 ],
-                hoverinfo="text",
             )
         )
     fig.update_layout(

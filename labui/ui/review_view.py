@@ -218,7 +218,7 @@ def _tick(bar: Any, step: str, done: int, total: int) -> None:
     bar.progress(min(1.0, done / max(1, total)), text=step)
 
 
-def _gates_panel(store: Store, flt: Filter, is_open: bool) -> None:
+def _gates_panel(store: Store, flt: Filter) -> None:
     ss = st.session_state
     cols = st.columns(2)
     cols[0].button(
@@ -258,8 +258,6 @@ def _gates_panel(store: Store, flt: Filter, is_open: bool) -> None:
             error(str(exc))
         bar.empty()
     _show_note(KEY_GATES_NOTE)
-    if is_open:
-        _flags_now(store, flt)
 
 
 def _flags_now(store: Store, flt: Filter) -> None:
@@ -366,9 +364,8 @@ def review_page() -> None:
         ss[rf.KEY_CURRENT] = int(st.query_params[nav.QUERY_SAMPLE])  # a refresh comes back to it
     if nav.KEY_REVIEW_RUN in ss:
         ss[rf.KEY_RUNS] = [ss.pop(nav.KEY_REVIEW_RUN)]
-    with (
-        st.container()
-    ):  # one slot: the name box and its refusal come and go, the tabs below keep their place
+    # One slot: the name box and its refusal come and go, the tabs below keep their place.
+    with st.container():
         _who()
     _filters(store)
     flt = rf.page_filter()
@@ -383,7 +380,7 @@ def review_page() -> None:
     with tabs[1]:
         by_status, capped = page_counts(store, flt)
         _queue(store, flt, None if capped else sum(by_status.values()))
-    # The trash and agreement tabs read the whole store (1.3 s of a 1.2M-sample page run, measured):
+    # The trash and agreement tabs read the whole store (1.2 s of a 1.2M-sample page run, measured):
     # they are drawn only when open, which opening a tab asks for with its rerun.
     with tabs[2]:
         if tabs[2].open:
@@ -391,7 +388,9 @@ def review_page() -> None:
     with tabs[3]:
         _bulk_panel(store, flt)
     with tabs[4]:
-        _gates_panel(store, flt, bool(tabs[4].open))  # its summary is counted only when it is shown
+        _gates_panel(store, flt)
+        if tabs[4].open:  # what the gates found is counted only when it is shown
+            _flags_now(store, flt)
     with tabs[5]:
         _similar_panel(store, flt)
     with tabs[6]:
