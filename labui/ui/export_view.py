@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from labui.errors import JobCancelled, LabuiError
 from labui.export.archive import zip_export
@@ -94,11 +95,13 @@ def _options() -> ExportOptions:
     )
 
 
-def _run_export(store: Store, tx: Taxonomy, kind: str, options: ExportOptions) -> None:
+def _run_export(
+    store: Store, tx: Taxonomy, kind: str, options: ExportOptions, cancel: DeltaGenerator
+) -> None:
+    """Export with a progress bar; `cancel` is the placeholder for the Cancel button, emptied at the end."""
     out = Path(str(st.session_state.get(KEY_OUT) or default_out(tx))).expanduser()
     if kind == "zip":  # the download is built from its own folder, beside the default one
         out = default_out(tx).parent / f"{tx.root.name}-download"
-    cancel = st.empty()  # gone once the export is done
     cancel.button(
         "Cancel export",
         key="exp_cancel",
@@ -184,25 +187,32 @@ def _show_result(done: dict[str, Any]) -> None:
     st.code(done["card"], language="markdown", height=480)  # a long card scrolls in its box
 
 
-def _report_job() -> None:
-    """Say how the last export ended when a rerun stopped its run (Cancel, or the page used while it
-    ran), once it has finished unwinding: what it wrote, or that it wrote nothing."""
+def _report_job(notice: DeltaGenerator) -> bool:
+    """Say in `notice` how the last export ended when a rerun stopped its run (Cancel, or the page used
+    while it ran), once it has finished unwinding: what it wrote, or that it wrote nothing.
+
+    `notice` is the placeholder that held the stopped run's Cancel button, so the message replaces the
+    button at once (a spinner is drawn beside what is there, and the button would stay until the run
+    ends). True when it said something."""
     job = st.session_state.get(KEY_JOB)
     if not isinstance(job, _ExportJob):
-        return
+        return False
     if not job.finished.is_set():
-        with st.spinner("Stopping the export…"):
-            job.finished.wait(STOP_WAIT_S)
+        notice.info("Stopping the export…", icon=":material/hourglass_top:")
+        job.finished.wait(STOP_WAIT_S)
         if not job.finished.is_set():
-            st.info("The export is still stopping; this page will say how it ended.")
-            return
+            notice.info("The export is still stopping; this page will say how it ended.")
+            return True
     del st.session_state[KEY_JOB]
-    if job.outcome in ("cancelled", "stopped"):
-        what = "Export cancelled" if job.outcome == "cancelled" else "The export stopped (the page was used)"
-        st.warning(
-            f"{what}: nothing was written to {md_code(job.out)}; an earlier export there is as it was.",
-            icon=":material/block:",
-        )
+    if job.outcome not in ("cancelled", "stopped"):
+        notice.empty()
+        return False
+    what = "Export cancelled" if job.outcome == "cancelled" else "The export stopped (the page was used)"
+    notice.warning(
+        f"{what}: nothing was written to {md_code(job.out)}; an earlier export there is as it was.",
+        icon=":material/block:",
+    )
+    return True
 
 
 def render() -> None:
@@ -254,9 +264,10 @@ def render() -> None:
     a.button("Write export", type="primary", disabled=blocked, on_click=_request, args=("write",))
     b.button("Prepare a zip to download", disabled=blocked, on_click=_request, args=("zip",))
     pending = st.session_state.pop(KEY_PENDING, None)
-    _report_job()  # first: a new export waits until an earlier one has unwound
+    notice = st.empty()  # the Cancel button while an export runs, then how it ended
+    said = _report_job(notice)  # first: a new export waits until an earlier one has unwound
     if pending and not blocked:
-        _run_export(store, tx, pending, options)
+        _run_export(store, tx, pending, options, st.empty() if said else notice)
     if st.session_state.get(KEY_ERROR):
         error(str(st.session_state[KEY_ERROR]))
     done = st.session_state.get(KEY_RESULT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,42 @@ def test_hostile_names_stay_text(sample_taxonomy: Path, reviewed: Workspace) -> 
 def test_no_runs_says_so(sample_taxonomy: Path) -> None:
     at = _app(sample_taxonomy)
     assert any("No generation runs" in i.value for i in at.info)
+
+
+def _stopped_job(outcome: str, after_s: float) -> Any:
+    """An export whose run was stopped and that finishes unwinding `after_s` seconds from now."""
+    job = view._ExportJob("/somewhere/out")
+
+    def finish() -> None:
+        job.outcome = outcome
+        job.finished.set()
+
+    threading.Timer(after_s, finish).start()
+    return job
+
+
+def test_a_stopped_export_is_reported_once_it_has_unwound(sample_taxonomy: Path, reviewed: Workspace) -> None:
+    at = _app(sample_taxonomy)
+    at.session_state[view.KEY_JOB] = _stopped_job("cancelled", 0.3)
+    at.run()
+    assert [w.value for w in at.warning] == [
+        "Export cancelled: nothing was written to `/somewhere/out`; an earlier export there is as it was."
+    ]
+    assert "Stopping the export…" not in [i.value for i in at.info]  # replaced in place by the outcome
+    assert view.KEY_JOB not in at.session_state
+    at.run()  # said once
+    assert not at.warning
+
+
+def test_an_export_still_stopping_says_so(
+    sample_taxonomy: Path, reviewed: Workspace, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(view, "STOP_WAIT_S", 0.1)
+    at = _app(sample_taxonomy)
+    job = _stopped_job("stopped", 1.0)
+    at.session_state[view.KEY_JOB] = job
+    at.run()
+    assert any("still stopping" in i.value for i in at.info) and not at.warning
+    assert job.finished.wait(30)
+    at.run()  # the next run tells how it ended
+    assert any("The export stopped (the page was used)" in w.value for w in at.warning)
