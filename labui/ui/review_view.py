@@ -111,18 +111,27 @@ def _filters(store: Store) -> None:
 
 
 KEY_TAB = "rv_tab"  # the open tab (a widget key: a callback may open another)
-KEY_QUEUE = "rv_queue"  # the queue table's selection
+KEY_QUEUE = "rv_queue"  # the queue table's selection (its key ends with the KEY_QUEUE_GEN count)
+KEY_QUEUE_GEN = "rv_queue_gen"  # picks so far: each pick draws a new table, with no row selected
 KEY_QUEUE_IDS = "rv_queue_ids"  # the sample ids of its rows, in order, as last drawn
 
 
 def _open_from_queue() -> None:
     """A row picked in the queue opens in the focus view."""
     ss = st.session_state
-    rows = ss[KEY_QUEUE].selection.rows if KEY_QUEUE in ss else []
+    key = _queue_key()
+    rows = ss[key].selection.rows if key in ss else []
     ids = ss.get(KEY_QUEUE_IDS) or []
     if rows and 0 <= rows[0] < len(ids):
         rf.open_sample(ids[rows[0]])
         ss[KEY_TAB] = "Focus"
+        # A selection cannot be cleared from Python: a table that kept the row picked would make the
+        # next click on that row a deselection, which opens nothing. A new key draws it unpicked.
+        ss[KEY_QUEUE_GEN] = int(ss.get(KEY_QUEUE_GEN, 0)) + 1
+
+
+def _queue_key() -> str:
+    return f"{KEY_QUEUE}_{int(st.session_state.get(KEY_QUEUE_GEN, 0))}"
 
 
 def _queue(store: Store, flt: Filter, matches: int | None) -> None:
@@ -145,7 +154,7 @@ def _queue(store: Store, flt: Filter, matches: int | None) -> None:
         frame,
         hide_index=True,
         width="stretch",
-        key=KEY_QUEUE,
+        key=_queue_key(),
         on_select=_open_from_queue,
         selection_mode="single-row",
     )

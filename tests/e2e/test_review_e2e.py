@@ -168,3 +168,15 @@ def test_a_row_picked_in_the_queue_opens_in_the_focus_view(
     page.mouse.click(box["x"] + 12, box["y"] + row_height * 4 + row_height / 2)
     page.get_by_text(f"Sample #{ids[3]} · new").wait_for(timeout=TIMEOUT)
     expect(page.get_by_role("tab", name="Focus")).to_have_attribute("aria-selected", "true")
+    # Move on, then pick the same row again: it opens again (a table that kept the row selected would
+    # take the second click as a deselection and open nothing).
+    wait_idle(page)
+    page.get_by_role("button", name="Skip").click()
+    page.get_by_text(f"Sample #{ids[3]} · new").wait_for(state="detached", timeout=TIMEOUT)
+    wait_idle(page)
+    page.get_by_role("tab", name="Queue").click()
+    wait_text(page, "Pick a row to open it")
+    wait_idle(page)
+    page.mouse.click(box["x"] + 12, box["y"] + row_height * 4 + row_height / 2)
+    page.get_by_text(f"Sample #{ids[3]} · new").wait_for(timeout=TIMEOUT)
+    expect(page.get_by_role("tab", name="Focus")).to_have_attribute("aria-selected", "true")
