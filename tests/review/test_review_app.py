@@ -235,3 +235,13 @@ def test_the_gates_tab_shows_the_flags_found_so_far_for_the_filter(
     at.text_input(key="rv_search").set_value("bob").run()  # the page filter narrows it
     table = at.dataframe[-1].value
     assert dict(zip(table["flag"], table["samples"], strict=True)) == {"pii": 1}
+
+
+def test_the_queue_is_drawn_when_its_tab_is_open(store: Store, sample_taxonomy: Path) -> None:
+    ids = add_samples(store, add_run(store), clean(3))
+    at = _app(sample_taxonomy)
+    assert not at.tabs[1].dataframe  # the focus view's runs do not query the queue
+    at.session_state["rv_tab"] = "Queue"
+    at.run()
+    assert list(at.tabs[1].dataframe[0].value["id"]) == ids
+    assert any("Pick a row to open it" in c.value for c in at.tabs[1].caption)
