@@ -39,35 +39,38 @@ class AppServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, LABUI_TAXONOMY=str(taxonomy), LABUI_WORKSPACE=str(workspace))
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                # The code does not change during a test (others may be editing the checkout).
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        # The server's output goes to a file beside the workspace: a pipe nobody reads fills up and then
+        # blocks the server on its next log line.
+        self.log = workspace.parent / f"streamlit-{self.port}.log"
+        with self.log.open("wb") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(ROOT / "app.py"),
+                    "--server.port",
+                    str(self.port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
+                    # The code does not change during a test (others may be editing the checkout).
+                    "--server.fileWatcherType",
+                    "none",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"streamlit exited early:\n{out}")
+                raise RuntimeError(f"streamlit exited early:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:
                     if r.status == 200:
@@ -76,6 +79,9 @@ class AppServer:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError("streamlit did not become healthy within 60 s")
+
+    def log_tail(self, limit: int = 4000) -> str:
+        return self.log.read_text("utf-8", errors="replace")[-limit:]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -86,8 +92,9 @@ class AppServer:
 
 
 @pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[Any]:
-    """Call with a taxonomy folder; returns a running AppServer (stopped after the test)."""
+def start_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Call with a taxonomy folder; returns a running AppServer (stopped after the test, its log
+    printed when the test failed)."""
     servers: list[AppServer] = []
 
     def start(taxonomy: Path) -> AppServer:
@@ -98,6 +105,8 @@ def start_app(tmp_path: Path) -> Iterator[Any]:
     yield start
     for s in servers:
         s.stop()
+        if request.node.stash.get(_FAILED, False):
+            print(f"--- the end of {s.log.name} ---\n{s.log_tail()}")
 
 
 @pytest.fixture(scope="session", autouse=True)
