@@ -189,10 +189,19 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
+    # The frontend's own errors: a script error can blank the whole page, which a screenshot shows
+    # but cannot explain.
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    pg.on(
+        "console",
+        lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None,
+    )
     yield pg
     if request.node.stash.get(_FAILED, False):
         # What the browser showed when the test failed: the first thing to look at.
         print(f"screenshot of the failure: {screenshot(pg, 'FAILED-' + request.node.name)}")
+        print("\n".join(errors[-20:]) or "no errors in the browser console")
     context.close()
 
 
