@@ -221,18 +221,22 @@ def _cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_teacher_serve(args: argparse.Namespace, out: TextIO) -> int:
-    from labui.generate.local import LOCAL_MODEL, start_local_teacher
+    from labui.generate.local import LOCAL_MODEL, exit_reason, start_local_teacher
 
     teacher = start_local_teacher(args.port, threads=args.threads)
     out.write(f"local teacher {LOCAL_MODEL} at {teacher.url} (Ctrl-C stops it)\n")
     out.write(f"  export LABUI_TEACHER_URL={teacher.url} LABUI_TEACHER_MODEL={LOCAL_MODEL}\n")
     out.flush()
     try:
-        return teacher.proc.wait()
+        code = teacher.proc.wait()
     except KeyboardInterrupt:
         return EXIT_CANCELLED
     finally:
         teacher.stop()
+    if code == 0:
+        return EXIT_OK
+    sys.stderr.write(f"labui: the local teacher stopped: {exit_reason(code)}\n")
+    return EXIT_PROBLEMS
 
 
 def register(sub: Subparsers) -> None:

@@ -8,7 +8,9 @@ It is small, so its samples are poor; it makes the whole flow run offline, for r
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -125,12 +127,58 @@ def start_local_teacher(
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise TeacherUnreachableError(f"the local teacher exited at start (code {proc.returncode})")
+            raise TeacherUnreachableError(
+                f"the local teacher exited at start: {exit_reason(proc.returncode)}"
+            )
         try:
             with urllib.request.urlopen(f"{teacher.url}/models", timeout=1) as r:
                 if r.status == 200:
+                    _first_token(teacher, deadline)
                     return teacher
         except OSError:
             time.sleep(0.3)
     teacher.stop()
     raise TeacherUnreachableError(f"the local teacher did not answer within {wait_s:.0f} s")
+
+
+def _first_token(teacher: LocalTeacher, deadline: float) -> None:
+    """Ask for one token: the server answers /v1/models before it has computed anything, and an engine
+    that dies on its first computation (a llama.cpp built for CPU features this machine cannot run)
+    would otherwise fail every sample of a run with a bare connection error."""
+    body = {"model": LOCAL_MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+    request = urllib.request.Request(
+        f"{teacher.url}/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())) as r:
+            r.read()
+    except OSError as exc:
+        try:
+            code = teacher.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            teacher.stop()
+            raise TeacherUnreachableError(f"the local teacher failed its first completion: {exc}") from None
+        raise TeacherUnreachableError(
+            f"the local teacher died on its first completion: {exit_reason(code)}"
+        ) from None
+
+
+BUILD_HINT = (
+    "this llama.cpp build uses CPU instructions this machine cannot run; rebuild it portable with "
+    "`make install` (or CMAKE_ARGS=-DGGML_NATIVE=OFF pip install --no-cache-dir llama-cpp-python)"
+)
+
+
+def exit_reason(code: int | None) -> str:
+    """The teacher's exit status in words ('code 1', 'signal SIGKILL (killed)'), with what to do about
+    an illegal instruction."""
+    if code is None or code >= 0:
+        return f"code {code}"
+    try:
+        sig = signal.Signals(-code)
+    except ValueError:
+        return f"signal {-code}"
+    words = f"signal {sig.name} ({(signal.strsignal(sig) or '').lower()})"
+    return f"{words}; {BUILD_HINT}" if sig == signal.SIGILL else words
