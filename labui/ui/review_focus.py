@@ -301,7 +301,7 @@ def _head(store: Store) -> _Shown | None:
 
 
 def draw_counts(slot: DeltaGenerator, store: Store) -> None:
-    """The page filter's counts per status in `slot` (outside the fragment: it is replaced whole)."""
+    """The page filter's counts per status in `slot` (replaced whole)."""
     counts, capped = page_counts(store, page_filter())
     with slot.container():
         if capped:  # a flag or search filter: counted up to a cap, not over every match
@@ -312,10 +312,14 @@ def draw_counts(slot: DeltaGenerator, store: Store) -> None:
 
 
 @st.fragment
-def focus(store: Store, root: Path, counts: DeltaGenerator) -> None:
-    """One sample with its evidence and the keyboard actions; reruns alone, and redraws the page's
-    counts in `counts` (a decision changes them)."""
+def focus(store: Store, root: Path) -> None:
+    """The page filter's counts, then one sample with its evidence and the keyboard actions; reruns
+    alone, counts included (a decision changes them)."""
     ss = st.session_state
+    # The counts live inside the fragment. Drawn into a slot outside it (above the tabs), a decision's
+    # rerun went through Streamlit's wrapper for such writes, and under load the frontend once failed
+    # to place it ("Cannot set a node at a delta path"), which blanks the whole page.
+    counts = st.empty()  # filled after the toolbar: the next sample and its keys come first
     # Everything above the toolbar varies (a message, a context, a warning), so it is drawn in one slot:
     # the toolbar then keeps its place in the page from run to run. Streamlit sends a run's elements by
     # position, so a toolbar that moved would be replaced by the text drawn where it was and unmounted,
@@ -327,7 +331,7 @@ def focus(store: Store, root: Path, counts: DeltaGenerator) -> None:
         return
     sample, dec, (q, a, c) = shown.sample, shown.decision, shown.text
     _buttons(store)
-    draw_counts(counts, store)  # after the toolbar: the next sample and its keys come first
+    draw_counts(counts, store)
     promote_slot = st.container()  # comes and goes with the status: the reason box below stays put
     if dec is not None and dec.status in ("accepted", "edited"):
         promote_slot.button(

@@ -378,14 +378,13 @@ def review_page() -> None:
         _who()
     _filters(store)
     flt = rf.page_filter()
-    counts = st.empty()  # drawn by the focus view, so a decision there updates them too
     # Opening a tab reruns the page: decisions made in the focus view (a fragment) since the last
     # full run would otherwise leave the queue, trash and agreement tabs showing what was before them.
     tabs = st.tabs(
         ["Focus", "Queue", "Trash", "Bulk", "Gates", "Similar", "Agreement"], key=KEY_TAB, on_change="rerun"
     )
     with tabs[0]:
-        rf.focus(store, tx.root, counts)
+        rf.focus(store, tx.root)
     # The queue, trash and agreement tabs query the store (the trash and agreement read all of it: 1.2 s
     # of a 1.2M-sample page run, measured): they are drawn only when open, which opening a tab asks for
     # with its rerun.

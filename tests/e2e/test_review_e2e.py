@@ -71,7 +71,7 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     _key(page, "x")  # reject
     page.get_by_text(f"Sample #{ids[2]} · new").wait_for(timeout=TIMEOUT)
     assert _status(store, ids[1]) == "rejected"
-    # The counts above the tabs follow the decisions made in the focus view, drawn once, not stacked.
+    # The counts at the top of the focus view follow its decisions, drawn once, not stacked.
     metrics = page.get_by_test_id("stMetric")
     for status, n in (("new", 5), ("accepted", 1), ("rejected", 1)):
         metrics.filter(has_text=status).get_by_text(str(n), exact=True).wait_for(timeout=TIMEOUT)
@@ -131,12 +131,12 @@ def test_review_with_the_keyboard_edit_undo_bulk_trash_refresh(
     page.reload()  # every decision is still there
     page.get_by_role("heading", name="Review").first.wait_for(timeout=TIMEOUT)
     wait_idle(page)
+    for status, n in counts.items():  # the focus view's counts
+        metric = page.get_by_test_id("stMetric").filter(has_text=status)
+        metric.get_by_text(str(n), exact=True).wait_for(timeout=TIMEOUT)
     page.get_by_role("tab", name="Queue").click()
     table = page.get_by_test_id("stDataFrame").first
     table.wait_for(timeout=TIMEOUT)
-    for status, n in counts.items():
-        metric = page.get_by_test_id("stMetric").filter(has_text=status)
-        metric.get_by_text(str(n), exact=True).wait_for(timeout=TIMEOUT)
     page.get_by_role("tab", name="Focus").click()
     page.goto(server.url + f"/review?sample={ids[6]}")
     page.get_by_text(f"Sample #{ids[6]}").first.wait_for(timeout=TIMEOUT)
