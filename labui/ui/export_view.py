@@ -261,13 +261,18 @@ def render() -> None:
     st.text_input("Export folder", value=str(default_out(tx)), key=KEY_OUT)
     a, b = st.columns(2)
     blocked = problem is not None or not options.files
-    a.button("Write export", type="primary", disabled=blocked, on_click=_request, args=("write",))
-    b.button("Prepare a zip to download", disabled=blocked, on_click=_request, args=("zip",))
     pending = st.session_state.pop(KEY_PENDING, None)
+    # While this run exports, both buttons are drawn disabled: Streamlit skips the callback of a widget
+    # its last run drew disabled, so the click that started this export, replayed into the run that a
+    # Cancel click starts, cannot start another export (seen under load: Cancel, then a new export).
+    busy = bool(pending) and not blocked
+    a.button("Write export", type="primary", disabled=blocked or busy, on_click=_request, args=("write",))
+    b.button("Prepare a zip to download", disabled=blocked or busy, on_click=_request, args=("zip",))
     notice = st.empty()  # the Cancel button while an export runs, then how it ended
     said = _report_job(notice)  # first: a new export waits until an earlier one has unwound
-    if pending and not blocked:
-        _run_export(store, tx, pending, options, st.empty() if said else notice)
+    if busy:
+        _run_export(store, tx, str(pending), options, st.empty() if said else notice)
+        st.rerun()  # draw the page again with the buttons enabled and what the export did
     if st.session_state.get(KEY_ERROR):
         error(str(st.session_state[KEY_ERROR]))
     done = st.session_state.get(KEY_RESULT)

@@ -97,8 +97,10 @@ def test_cancel_stops_an_export_and_keeps_the_earlier_one(
     wait_text(page, "of 30,003 samples")  # under way: the progress bar counts
     page.get_by_role("button", name="Cancel export").click()
     wait_text(page, "Export cancelled")
-    # The message took the button's place: no Cancel button beside it, even while that run goes on.
+    wait_idle(page)  # the run that says so has ended
+    # Stopped, and not started again (the click on Write, replayed into the run the Cancel click
+    # started, once began a new export): no Cancel button, no progress bar.
     assert page.get_by_role("button", name="Cancel export").count() == 0
-    wait_idle(page)
+    assert page.get_by_text("Exporting…").count() == 0
     assert json.loads((out / "quality.json").read_text())["samples"] == 3  # the earlier export, whole
     assert [p.name for p in out.parent.iterdir() if ".labui-" in p.name] == []  # no temp folder left
